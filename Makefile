@@ -1,0 +1,43 @@
+# The two commands: `make demo` and `make test`. Both set everything up first and are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)
+export MINEDAG_DATA := $(CURDIR)/data
+
+.PHONY: setup browser demo test bench lint dev
+
+setup: $(STAMP) browser
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# A Chromium: $$MINEDAG_CHROMIUM, Debian's package (installed with apt-get when root), else Playwright's download.
+browser: $(STAMP)
+	@if $(BIN)/python -c "import sys; from minedag.capture.chromium import find_chromium, playwright_has_browser; sys.exit(0 if (find_chromium() or playwright_has_browser()) else 1)"; then \
+	  echo "chromium: ok"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	else \
+	  $(BIN)/playwright install chromium; \
+	fi
+
+demo: setup
+	$(BIN)/minedag demo
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
+
+lint: setup
+	$(BIN)/ruff check minedag minedag_tests benchmarks
+
+dev: setup
+	$(BIN)/dagster dev

@@ -1,0 +1,9 @@
+"""One browser navigation per URL -> one ``PageCapture`` (Playwright + Chrome DevTools Protocol).
+
+No Dagster imports here: the capture layer is plain Python, usable from the CLI and tests.
+"""
+
+from minedag.capture.engine import Capturer, CaptureOptions, capture_urls
+from minedag.capture.model import PageCapture
+
+__all__ = ["CaptureOptions", "Capturer", "PageCapture", "capture_urls"]

@@ -1,0 +1,76 @@
+"""Find a Chromium binary and the launch flags headless Chromium needs on a closed network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# In order of preference after $MINEDAG_CHROMIUM. /usr/bin/chromium is Debian's wrapper script (adds flags).
+CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+CLOSED_NETWORK_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--mute-audio",
+    # Renderers of hostile pages must not take the machine down: cap V8's heap (a crash is recorded).
+    "--js-flags=--max-old-space-size=1024",
+)
+
+
+class ChromiumNotFound(RuntimeError):
+    """No usable Chromium; the message says how to install one."""
+
+
+def find_chromium() -> str | None:
+    """Return the Chromium executable to use, or ``None`` for Playwright's own managed browser.
+
+    Order: ``$MINEDAG_CHROMIUM``, Debian's real binary, Debian's wrapper, then Playwright's download.
+
+    Raises:
+        ChromiumNotFound: ``$MINEDAG_CHROMIUM`` is set but is not an executable file.
+    """
+    explicit = os.environ.get("MINEDAG_CHROMIUM")
+    if explicit:
+        if not os.access(explicit, os.X_OK):
+            raise ChromiumNotFound(f"MINEDAG_CHROMIUM={explicit!r} is not an executable file; unset it or fix the path")
+        return explicit
+    for candidate in CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def playwright_has_browser() -> bool:
+    """True if ``playwright install chromium`` has downloaded a browser on this machine."""
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache" / "ms-playwright"))
+    return any(cache.glob("chromium*/chrome-linux*/chrome")) or any(cache.glob("chromium_headless_shell*/*/chrome-headless-shell"))
+
+
+def launch_args(host_rules: str = "") -> list[str]:
+    """Chromium flags: the closed-network set, plus ``--host-resolver-rules`` when given."""
+    args = list(CLOSED_NETWORK_FLAGS)
+    if host_rules:
+        args.append(f"--host-resolver-rules={host_rules}")
+    return args
+
+
+def sandbox_allowed() -> bool:
+    """Chromium's sandbox cannot run as root; Playwright then passes ``--no-sandbox``."""
+    return hasattr(os, "geteuid") and os.geteuid() != 0
+
+
+def describe() -> str:
+    """A one-line description of the browser minedag would use (for ``minedag doctor`` and errors)."""
+    path = find_chromium()
+    if path:
+        return path
+    if playwright_has_browser():
+        return "Playwright's managed Chromium"
+    apt = "apt-get install -y chromium" if shutil.which("apt-get") else "install Chromium"
+    raise ChromiumNotFound(f"no Chromium found: {apt}, set MINEDAG_CHROMIUM, or run `playwright install chromium`")

@@ -1,0 +1,335 @@
+"""The collectors: CDP domains and page scripts attached before navigation and read after load."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import CDPSession, Page
+
+from minedag.capture.model import PageCapture
+
+# Computed styles the profiles read (design system, components, UX). Order matters: DOMSnapshot
+# returns style values positionally.
+COMPUTED_STYLES = (
+    "display", "position", "visibility", "opacity", "color", "background-color", "font-family", "font-size",
+    "font-weight", "line-height", "margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top",
+    "padding-right", "padding-bottom", "padding-left", "gap", "border-radius", "box-shadow", "z-index",
+    "transform", "will-change", "animation-name", "transition-property", "cursor", "flex-direction",
+    "grid-template-columns", "overflow-x",
+)
+
+_AX_PROPERTIES = {"focusable", "focused", "disabled", "expanded", "checked", "selected", "required", "level",
+                  "invalid", "hasPopup", "modal", "pressed", "readonly", "multiselectable", "url"}
+
+_PAGE_METRICS_JS = """
+async () => {
+  const buffered = (type) => new Promise((resolve) => {
+    const out = [];
+    try {
+      const po = new PerformanceObserver((list) => out.push(...list.getEntries()));
+      po.observe({type, buffered: true});
+      setTimeout(() => { out.push(...po.takeRecords()); po.disconnect(); resolve(out); }, 30);
+    } catch (e) { resolve(out); }
+  });
+  const [lcp, shifts] = await Promise.all([buffered('largest-contentful-paint'), buffered('layout-shift')]);
+  const nav = performance.getEntriesByType('navigation')[0];
+  const paint = {};
+  for (const e of performance.getEntriesByType('paint')) paint[e.name] = e.startTime;
+  if (lcp.length) paint['largest-contentful-paint'] = lcp[lcp.length - 1].startTime;
+  let cls = 0;
+  for (const s of shifts) if (!s.hadRecentInput) cls += s.value;
+  let depth = 0;
+  const walk = (el, d) => { if (d > depth) depth = d; for (const c of el.children) walk(c, d + 1); };
+  if (document.documentElement) walk(document.documentElement, 1);
+  const css = {customProperties: {}, media: [], sheets: 0, blocked: 0};
+  for (const sheet of document.styleSheets) {
+    css.sheets++;
+    let rules;
+    try { rules = sheet.cssRules; } catch (e) { css.blocked++; continue; }
+    const visit = (list) => {
+      for (const rule of list) {
+        if (rule.media && rule.conditionText !== undefined) { css.media.push(rule.conditionText); visit(rule.cssRules); }
+        else if (rule.style && rule.selectorText) {
+          for (const name of rule.style) if (name.startsWith('--') && Object.keys(css.customProperties).length < 500)
+            css.customProperties[name] = rule.style.getPropertyValue(name).trim();
+        }
+      }
+    };
+    visit(rules);
+  }
+  const t = nav ? nav.toJSON() : {};
+  const timing = {};
+  for (const k of ['startTime','redirectStart','redirectEnd','fetchStart','domainLookupStart','domainLookupEnd',
+                   'connectStart','connectEnd','requestStart','responseStart','responseEnd','domInteractive',
+                   'domContentLoadedEventStart','domContentLoadedEventEnd','domComplete','loadEventStart',
+                   'loadEventEnd','transferSize','encodedBodySize','decodedBodySize','redirectCount'])
+    if (typeof t[k] === 'number') timing[k] = t[k];
+  return {timing, paint, cls, depth, css,
+          scrollWidth: document.documentElement ? document.documentElement.scrollWidth : 0,
+          scrollHeight: document.documentElement ? document.documentElement.scrollHeight : 0};
+}
+"""
+
+_AXE_RUN_JS = """
+async () => {
+  if (typeof axe === 'undefined') return {error: 'axe-core was not injected'};
+  const r = await axe.run(document, {resultTypes: ['violations', 'incomplete'], iframes: false, elementRef: false});
+  const node = (n) => ({target: n.target.map(String), html: (n.html || '').slice(0, 300), impact: n.impact || null,
+                        summary: (n.failureSummary || '').slice(0, 300)});
+  const full = (rule) => ({id: rule.id, impact: rule.impact || null, tags: rule.tags, help: rule.help, nodes: rule.nodes.map(node)});
+  return {engine: r.testEngine.version, violations: r.violations.map(full), incomplete: r.incomplete.map(full),
+          passes: r.passes.map((p) => ({id: p.id, tags: p.tags})), inapplicable: r.inapplicable.map((p) => p.id)};
+}
+"""
+
+_MOBILE_JS = """
+() => {
+  const vw = window.innerWidth;
+  const out = {viewportWidth: vw, scrollWidth: document.documentElement.scrollWidth, smallTapTargets: 0, tapTargets: 0,
+               smallText: 0, textNodes: 0, visibleMenuToggle: false, fixedElements: 0};
+  for (const el of document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [onclick]')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    out.tapTargets++;
+    if (r.width < 48 || r.height < 48) out.smallTapTargets++;
+    const label = ((el.getAttribute('aria-label') || '') + ' ' + (el.className || '')).toLowerCase();
+    if (/menu|hamburger|nav-toggle/.test(label)) out.visibleMenuToggle = true;
+  }
+  for (const el of document.querySelectorAll('p, li, td, span, a, label')) {
+    if (!el.textContent.trim()) continue;
+    out.textNodes++;
+    if (parseFloat(getComputedStyle(el).fontSize) < 12) out.smallText++;
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    const p = getComputedStyle(el).position;
+    if (p === 'fixed' || p === 'sticky') out.fixedElements++;
+  }
+  return out;
+}
+"""
+
+
+def axe_source() -> tuple[str, str]:
+    """axe-core's script as shipped by ``axe-playwright-python`` (offline), and its version."""
+    import axe_playwright_python
+
+    text = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    version = text[:200].split("axe v", 1)[-1].split()[0] if "axe v" in text[:200] else "unknown"
+    return text, version
+
+
+class PageProbe:
+    """Attached to a page before navigation; ``collect`` fills a ``PageCapture`` after load."""
+
+    def __init__(self, page: Page, cdp: CDPSession, capture: PageCapture, *, axe: bool = True, screenshot: bool = True):
+        self.page, self.cdp, self.capture = page, cdp, capture
+        self.axe, self.screenshot = axe, screenshot
+        self._requests: dict[str, dict[str, Any]] = {}
+        self._sheets: dict[str, dict[str, Any]] = {}
+        self._layers: list[dict[str, Any]] = []
+        self._layers_seen = asyncio.Event()
+
+    async def start(self) -> None:
+        cdp = self.cdp
+        cdp.on("Network.requestWillBeSent", self._on_request)
+        cdp.on("Network.responseReceived", self._on_response)
+        cdp.on("Network.loadingFinished", self._on_finished)
+        cdp.on("Network.loadingFailed", self._on_failed)
+        cdp.on("CSS.styleSheetAdded", self._on_sheet)
+        cdp.on("LayerTree.layerTreeDidChange", self._on_layers)
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda exc: self.capture.page_errors.append(str(exc)[:500]))
+        await asyncio.gather(
+            cdp.send("Network.enable"),
+            cdp.send("Performance.enable"),
+            cdp.send("Profiler.enable"),
+            cdp.send("DOM.enable"),
+        )
+        await asyncio.gather(
+            cdp.send("Profiler.startPreciseCoverage", {"callCount": False, "detailed": True}),
+            cdp.send("CSS.enable"),
+        )
+        await cdp.send("CSS.startRuleUsageTracking")
+
+    async def collect(self) -> None:
+        """Read every collector; each failure is recorded in ``timing`` and does not stop the others."""
+        cap, cdp = self.capture, self.cdp
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            cdp.send("DOMSnapshot.captureSnapshot", {"computedStyles": list(COMPUTED_STYLES), "includeDOMRects": True}),
+            cdp.send("Accessibility.getFullAXTree"),
+            cdp.send("Performance.getMetrics"),
+            cdp.send("Profiler.takePreciseCoverage"),
+            cdp.send("CSS.stopRuleUsageTracking"),
+            self.page.evaluate(_PAGE_METRICS_JS),
+            self.page.evaluate(_AXE_RUN_JS) if self.axe else _none(),
+            return_exceptions=True,
+        )
+        names = ("dom_snapshot", "ax_tree", "performance", "js_coverage", "css_coverage", "page_metrics", "axe")
+        failures = {n: f"{type(r).__name__}: {r}"[:300] for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)}
+        snap, ax, perf, js, css, metrics, axe = (None if isinstance(r, BaseException) else r for r in results)
+        if snap:
+            cap.dom_snapshot = {"document": snap["documents"][0], "strings": snap["strings"]} if snap.get("documents") else {}
+        if ax:
+            cap.ax_tree = [_trim_ax(node) for node in ax.get("nodes", [])]
+        if perf:
+            cap.performance_metrics = {m["name"]: m["value"] for m in perf.get("metrics", [])}
+        if js:
+            cap.js_coverage = _js_coverage(js.get("result", []))
+        if css:
+            cap.css_coverage = self._css_coverage(css.get("ruleUsage", []))
+        if metrics:
+            cap.navigation_timing = metrics["timing"]
+            cap.paint = metrics["paint"]
+            cap.cls = metrics["cls"]
+            cap.stylesheets = metrics["css"]
+            cap.performance_metrics.update({"DomDepth": metrics["depth"], "ScrollWidth": metrics["scrollWidth"],
+                                            "ScrollHeight": metrics["scrollHeight"]})
+        if axe:
+            cap.axe = axe
+        cap.timing["collect_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        await self._collect_layers_and_screenshot()
+        cap.network = list(self._requests.values())
+        if failures:
+            cap.timing.update({f"failed:{k}": 1.0 for k in failures})
+            cap.console.extend({"type": "minedag", "text": f"collector {k} failed: {v}"} for k, v in failures.items())
+
+    async def _collect_layers_and_screenshot(self) -> None:
+        """LayerTree is only reliable when enabled after load and a frame is forced (the screenshot does that)."""
+        cap = self.capture
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):
+            await self.cdp.send("LayerTree.enable")
+        try:
+            png = await self.page.screenshot(type="png", timeout=10_000, animations="allow") if self.screenshot else None
+            cap.screenshot = png
+        except Exception as exc:  # noqa: BLE001 - recorded, not fatal
+            cap.console.append({"type": "minedag", "text": f"screenshot failed: {exc}"[:300]})
+        if not self.screenshot:
+            with contextlib.suppress(Exception):
+                await self.page.evaluate("window.scrollBy(0, 1)")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._layers_seen.wait(), timeout=1.0)
+        layers = self._layers[:80]
+        reasons = await asyncio.gather(
+            *(self.cdp.send("LayerTree.compositingReasons", {"layerId": layer["layerId"]}) for layer in layers),
+            return_exceptions=True,
+        )
+        cap.layers = [
+            {**_trim_layer(layer), "compositingReasons": [] if isinstance(r, BaseException) else r.get("compositingReasonIds", [])}
+            for layer, r in zip(layers, reasons, strict=True)
+        ]
+        with contextlib.suppress(Exception):
+            await self.cdp.send("LayerTree.disable")
+        cap.timing["layers_screenshot_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+    async def collect_mobile(self) -> dict[str, Any]:
+        return await self.page.evaluate(_MOBILE_JS)
+
+    # -- event handlers -------------------------------------------------------------------------------
+    def _on_request(self, event: dict[str, Any]) -> None:
+        req = event["request"]
+        rid = event["requestId"]
+        if rid in self._requests and event.get("redirectResponse"):  # a redirect hop reuses the id
+            self._requests[f"{rid}:{len(self._requests)}"] = self._requests.pop(rid) | {
+                "status": event["redirectResponse"].get("status")}
+        if len(self._requests) < 2000:
+            self._requests[rid] = {"url": req["url"][:1000], "method": req.get("method"), "type": event.get("type"),
+                                   "status": None, "mime": None, "bytes": 0, "from_cache": False, "failed": None,
+                                   "started": event.get("timestamp"), "duration_ms": None}
+
+    def _on_response(self, event: dict[str, Any]) -> None:
+        entry = self._requests.get(event["requestId"])
+        if entry is not None:
+            resp = event["response"]
+            entry.update(status=resp.get("status"), mime=resp.get("mimeType"),
+                         from_cache=bool(resp.get("fromDiskCache") or resp.get("fromServiceWorker")),
+                         protocol=resp.get("protocol"))
+
+    def _on_finished(self, event: dict[str, Any]) -> None:
+        entry = self._requests.get(event["requestId"])
+        if entry is not None:
+            entry["bytes"] = int(event.get("encodedDataLength") or 0)
+            if entry.get("started"):
+                entry["duration_ms"] = round((event["timestamp"] - entry["started"]) * 1000, 2)
+
+    def _on_failed(self, event: dict[str, Any]) -> None:
+        entry = self._requests.get(event["requestId"])
+        if entry is not None:
+            entry["failed"] = event.get("errorText")
+
+    def _on_sheet(self, event: dict[str, Any]) -> None:
+        header = event["header"]
+        self._sheets[header["styleSheetId"]] = {"url": header.get("sourceURL") or "", "inline": header.get("isInline", False),
+                                                "bytes": int(header.get("length") or 0)}
+
+    def _on_layers(self, event: dict[str, Any]) -> None:
+        if event.get("layers"):
+            self._layers = event["layers"]
+            self._layers_seen.set()
+
+    def _on_console(self, message: Any) -> None:
+        if len(self.capture.console) < 200:
+            self.capture.console.append({"type": message.type, "text": message.text[:500]})
+
+    def _css_coverage(self, usage: list[dict[str, Any]]) -> dict[str, Any]:
+        used: dict[str, int] = {}
+        for rule in usage:
+            if rule.get("used"):
+                used[rule["styleSheetId"]] = used.get(rule["styleSheetId"], 0) + int(rule["endOffset"] - rule["startOffset"])
+        sheets = [{**meta, "used_bytes": min(used.get(sid, 0), meta["bytes"])} for sid, meta in self._sheets.items()]
+        total = sum(s["bytes"] for s in sheets)
+        used_total = sum(s["used_bytes"] for s in sheets)
+        return {"total_bytes": total, "used_bytes": used_total, "unused_bytes": total - used_total, "sheets": sheets}
+
+
+async def _none() -> None:
+    return None
+
+
+def _trim_ax(node: dict[str, Any]) -> dict[str, Any]:
+    props = {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", []) if p.get("name") in _AX_PROPERTIES}
+    return {
+        "id": node.get("nodeId"),
+        "parent": node.get("parentId"),
+        "role": (node.get("role") or {}).get("value"),
+        "name": ((node.get("name") or {}).get("value") or "")[:300],
+        "ignored": node.get("ignored", False),
+        "dom": node.get("backendDOMNodeId"),
+        "props": props,
+    }
+
+
+def _trim_layer(layer: dict[str, Any]) -> dict[str, Any]:
+    keep = ("layerId", "parentLayerId", "backendNodeId", "offsetX", "offsetY", "width", "height", "transform",
+            "drawsContent", "invisible", "paintCount", "stickyPositionConstraint")
+    out = {k: layer[k] for k in keep if k in layer}
+    out["scrollRects"] = len(layer.get("scrollRects") or [])
+    return out
+
+
+def _js_coverage(scripts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-script total and unused bytes from CDP block coverage (innermost range wins)."""
+    out = []
+    for script in scripts:
+        url = script.get("url") or ""
+        functions = script.get("functions") or []
+        if not url.startswith("http") or not functions or not functions[0].get("ranges"):
+            continue
+        total = int(functions[0]["ranges"][0]["endOffset"])
+        if total <= 0 or total > 20_000_000:
+            continue
+        covered = bytearray(b"\x01") * total
+        ranges = sorted((r for f in functions for r in f.get("ranges", [])), key=lambda r: (r["startOffset"], -r["endOffset"]))
+        for r in ranges:  # outer ranges first, inner ranges overwrite them
+            start, end = max(0, int(r["startOffset"])), min(total, int(r["endOffset"]))
+            covered[start:end] = (b"\x01" if r.get("count", 0) > 0 else b"\x00") * (end - start)
+        used = covered.count(1)
+        out.append({"url": url[:1000], "bytes": total, "used_bytes": used})
+    total_bytes = sum(s["bytes"] for s in out)
+    used_bytes = sum(s["used_bytes"] for s in out)
+    return {"total_bytes": total_bytes, "used_bytes": used_bytes, "unused_bytes": total_bytes - used_bytes, "scripts": out}

@@ -1,0 +1,405 @@
+"""The capture engine: one browser, one context per site (recycled), a bounded number of pages in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+import minedag
+from minedag.capture.chromium import find_chromium, launch_args
+from minedag.capture.collectors import PageProbe, axe_source
+from minedag.capture.model import PageCapture
+from minedag.urls import InvalidURL, UrlPolicy, site_of
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+           "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                         "Chrome/156.0.0.0 Mobile Safari/537.36 minedag"}
+
+# Chromium network error codes -> our failure kinds.
+_NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dns", "ERR_CONNECTION_REFUSED": "connection",
+               "ERR_CONNECTION_RESET": "connection", "ERR_CONNECTION_CLOSED": "connection", "ERR_ADDRESS_UNREACHABLE": "connection",
+               "ERR_EMPTY_RESPONSE": "connection", "ERR_TIMED_OUT": "timeout", "ERR_ABORTED": "aborted",
+               "ERR_TOO_MANY_REDIRECTS": "redirects", "ERR_CERT": "tls", "ERR_SSL": "tls", "ERR_BLOCKED": "blocked"}
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """How pages are captured. Defaults fit a 2-core machine (about two pages in flight per core).
+
+    Args:
+        executable_path: Chromium binary; ``None`` finds one (see ``chromium.find_chromium``).
+        host_rules: Chromium ``--host-resolver-rules`` (the sample site maps ``*.test`` to 127.0.0.1).
+        allow_hosts: host globs / CIDRs allowed despite resolving to private addresses (SSRF guard).
+        pages_in_flight: pages captured concurrently by one browser.
+        nav_timeout_s: navigation (load event) timeout.
+        capture_timeout_s: hard limit for a whole capture, collectors included.
+        settle_ms: wait after ``load`` for late layout and paints.
+        recycle_context_every: pages after which a site's context is replaced (keeps memory flat).
+        max_contexts: open contexts kept at once (least recently used idle ones are closed).
+        max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
+        emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
+        axe: run axe-core; screenshot: take the viewport PNG.
+        user_agent: extra user-agent token appended to Chromium's.
+    """
+
+    executable_path: str | None = None
+    host_rules: str = ""
+    allow_hosts: tuple[str, ...] = ()
+    pages_in_flight: int = max(2, 2 * (os.cpu_count() or 1))
+    nav_timeout_s: float = 20.0
+    capture_timeout_s: float = 45.0
+    settle_ms: int = 150
+    recycle_context_every: int = 40
+    max_contexts: int = 6
+    max_dom_nodes: int = 100_000
+    max_html_bytes: int = 3_000_000
+    emulation: Literal["desktop", "mobile", "both"] = "desktop"
+    viewport_width: int = 1280
+    viewport_height: int = 800
+    axe: bool = True
+    screenshot: bool = True
+    user_agent: str = "minedag/" + minedag.__version__
+    bare: bool = False  # goto + content only: the benchmark's baseline
+
+
+@dataclass
+class _SiteContext:
+    context: BrowserContext
+    opened: int = 0
+    in_flight: int = 0
+    retiring: bool = False
+    last_used: float = field(default_factory=time.monotonic)
+
+
+class Capturer:
+    """Captures URLs with one browser. Use as ``async with Capturer(options) as cap: await cap.capture(url)``.
+
+    A crashed browser is relaunched for the next URL; a failure of one URL never affects the others.
+    """
+
+    def __init__(self, options: CaptureOptions | None = None):
+        self.options = options or CaptureOptions()
+        self.policy = UrlPolicy(self.options.allow_hosts)
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self._contexts: dict[tuple[str, bool], _SiteContext] = {}
+        self._lock = asyncio.Lock()
+        self._robots: dict[str, asyncio.Future[str | None]] = {}
+        self._axe_script, self.axe_version = axe_source() if self.options.axe else ("", "")
+        self.versions: dict[str, str] = {}
+        self.launches = 0
+
+    async def __aenter__(self) -> Capturer:
+        self._pw = await async_playwright().start()
+        await self._ensure_browser()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._close_browser()
+        if self._pw:
+            await self._pw.stop()
+
+    async def _ensure_browser(self) -> Browser:
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            assert self._pw is not None
+            self._contexts.clear()
+            path = self.options.executable_path or find_chromium()
+            self._browser = await self._pw.chromium.launch(
+                executable_path=path, headless=True, args=launch_args(self.options.host_rules))
+            self.launches += 1
+            self.versions = {"chromium": self._browser.version, "playwright": importlib.metadata.version("playwright"),
+                             "axe_core": self.axe_version, "minedag": minedag.__version__}
+            return self._browser
+
+    async def _close_browser(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._browser.close(), 15)
+            self._browser = None
+            self._contexts.clear()
+
+    async def _context(self, site: str, mobile: bool) -> _SiteContext:
+        browser = await self._ensure_browser()
+        async with self._lock:
+            key = (site, mobile)
+            sc = self._contexts.get(key)
+            if sc is not None and sc.opened >= self.options.recycle_context_every:
+                sc.retiring = True
+                del self._contexts[key]
+                if sc.in_flight == 0:
+                    asyncio.ensure_future(_close_quietly(sc.context))
+                sc = None
+            if sc is None:
+                await self._evict_idle()
+                context = await browser.new_context(**self._context_args(mobile))
+                if self._axe_script:
+                    await context.add_init_script(script=self._axe_script)
+                context.on("page", _close_popup)
+                sc = self._contexts[key] = _SiteContext(context)
+            sc.opened += 1
+            sc.in_flight += 1
+            sc.last_used = time.monotonic()
+            return sc
+
+    def _context_args(self, mobile: bool) -> dict[str, Any]:
+        o = self.options
+        args: dict[str, Any] = {"accept_downloads": False, "ignore_https_errors": False, "service_workers": "block",
+                                "viewport": {"width": o.viewport_width, "height": o.viewport_height}}
+        if mobile:
+            args.update(_MOBILE)
+        elif o.user_agent:
+            args["user_agent"] = None  # keep Chromium's own, the token is added per request below
+        args.pop("user_agent", None) if args.get("user_agent") is None else None
+        return args
+
+    async def _evict_idle(self) -> None:
+        while len(self._contexts) >= self.options.max_contexts:
+            idle = [(sc.last_used, key) for key, sc in self._contexts.items() if sc.in_flight == 0]
+            if not idle:
+                return
+            _, key = min(idle)
+            asyncio.ensure_future(_close_quietly(self._contexts.pop(key).context))
+
+    async def _release(self, sc: _SiteContext) -> None:
+        sc.in_flight -= 1
+        if sc.retiring and sc.in_flight == 0:
+            await _close_quietly(sc.context)
+
+    # -- capturing ------------------------------------------------------------------------------------
+    async def capture(self, url: str) -> PageCapture:
+        """Capture one URL; never raises for a bad page (the failure is in the returned capture)."""
+        o = self.options
+        cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        cap.viewport = {"width": o.viewport_width, "height": o.viewport_height, "mobile": o.emulation == "mobile"}
+        try:
+            self.policy.check(url)
+        except InvalidURL as exc:
+            return cap.fail("refused", str(exc))
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self._capture_into(cap, mobile=o.emulation == "mobile"), o.capture_timeout_s)
+            if o.emulation == "both" and cap.ok:
+                cap.mobile = await asyncio.wait_for(self._mobile_pass(url), o.capture_timeout_s)
+        except TimeoutError:
+            cap.fail("timeout", f"capture did not finish within {o.capture_timeout_s:.0f} s (page kept busy or hung)")
+        except PlaywrightError as exc:
+            cap.fail(*_classify(exc, self._browser))
+        cap.versions = dict(self.versions)
+        cap.timing["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return cap
+
+    async def _capture_into(self, cap: PageCapture, *, mobile: bool) -> None:
+        o = self.options
+        sc = await self._context(site_of(cap.url), mobile)
+        page = await sc.context.new_page()
+        dialogs: list[int] = [0]
+        page.on("dialog", lambda d: (dialogs.__setitem__(0, dialogs[0] + 1), asyncio.ensure_future(d.dismiss())))
+        page.on("crash", lambda _p: cap.page_errors.append("renderer crashed"))
+        page.on("popup", lambda _p: setattr(cap, "popups", cap.popups + 1))
+        try:
+            if o.bare:
+                response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
+                self._record_response(cap, response)
+                cap.rendered_html = await page.content()
+                cap.ok = True
+                return
+            cdp = await sc.context.new_cdp_session(page)
+            probe = PageProbe(page, cdp, cap, axe=o.axe, screenshot=o.screenshot)
+            await probe.start()
+            t0 = time.perf_counter()
+            try:
+                response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
+            except PlaywrightTimeout:
+                cap.fail("timeout", f"page did not load within {o.nav_timeout_s:.0f} s")
+                self._record_main_request(cap, probe)
+                return
+            except PlaywrightError as exc:
+                self._record_main_request(cap, probe)
+                kind, message = _classify(exc, self._browser)
+                if kind == "aborted" and cap.content_type and not cap.content_type.startswith(_HTML_TYPES):
+                    kind, message = "not_html", f"not HTML: {cap.content_type} (downloads are disabled)"
+                cap.fail(kind, message)
+                return
+            cap.timing["navigate_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+            await self._record_response(cap, response)
+            if not cap.content_type or not cap.content_type.split(";")[0].strip().startswith(_HTML_TYPES):
+                cap.fail("not_html", f"not HTML: {cap.content_type or 'no content type'}")
+                return
+            await page.wait_for_timeout(o.settle_ms)
+            nodes = await page.evaluate("document.getElementsByTagName('*').length")
+            cap.performance_metrics["DomNodesTotal"] = nodes
+            if nodes > o.max_dom_nodes:
+                cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}")
+                return
+            html = await page.content()
+            cap.rendered_html = html[: o.max_html_bytes]
+            cap.robots_txt = await self._robots_txt(page, site_of(cap.final_url or cap.url))
+            await probe.collect()
+            cap.dialogs = dialogs[0]
+            cap.ok = True
+            if "renderer crashed" in cap.page_errors:
+                cap.fail("crash", "the renderer crashed while the page was captured")
+        finally:
+            cap.dialogs = max(cap.dialogs, dialogs[0])
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(page.close(), 5)
+            if not page.is_closed():  # a hung renderer: drop the whole context
+                sc.retiring = True
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(sc.context.close(), 10)
+                self._contexts = {k: v for k, v in self._contexts.items() if v is not sc}
+            await self._release(sc)
+
+    async def _record_response(self, cap: PageCapture, response: Any) -> None:
+        if response is None:
+            return
+        cap.status = response.status
+        cap.http_error = response.status >= 400
+        cap.final_url = response.url
+        cap.response_headers = {k.lower(): v for k, v in (await response.all_headers()).items()}
+        cap.content_type = cap.response_headers.get("content-type")
+        chain, request = [], response.request.redirected_from
+        while request is not None:
+            prev = await request.response()
+            chain.append({"url": request.url, "status": prev.status if prev else None})
+            request = request.redirected_from
+        cap.redirect_chain = list(reversed(chain))
+        try:
+            body = await response.body()
+        except PlaywrightError:
+            body = b""
+        cap.content_hash = hashlib.sha256(body).hexdigest()
+        cap.raw_html = body[: self.options.max_html_bytes].decode("utf-8", errors="replace") if body else ""
+
+    def _record_main_request(self, cap: PageCapture, probe: PageProbe) -> None:
+        """After a failed navigation, keep what the network log saw of the document request."""
+        docs = [r for r in probe._requests.values() if r.get("type") == "Document"]
+        if docs:
+            cap.status = docs[-1].get("status")
+            cap.content_type = docs[-1].get("mime")
+        cap.network = list(probe._requests.values())
+
+    async def _robots_txt(self, page: Any, host: str) -> str | None:
+        """robots.txt of the page's host, fetched once per host through the page (same network stack)."""
+        if host not in self._robots:
+            future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            self._robots[host] = future
+            try:
+                text = await page.evaluate(
+                    "async () => { try { const r = await fetch('/robots.txt', {redirect: 'follow'});"
+                    " return r.ok ? (await r.text()).slice(0, 100000) : `__status__${r.status}`; } catch (e) { return null; } }")
+            except PlaywrightError:
+                text = None
+            future.set_result(text)
+        return await self._robots[host]
+
+    async def _mobile_pass(self, url: str) -> dict[str, Any]:
+        sc = await self._context(site_of(url), True)
+        page = await sc.context.new_page()
+        try:
+            await page.goto(url, wait_until="load", timeout=self.options.nav_timeout_s * 1000)
+            probe = PageProbe(page, None, PageCapture(url=url))  # type: ignore[arg-type]
+            return await probe.collect_mobile()
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(page.close(), 5)
+            await self._release(sc)
+
+    async def capture_many(self, urls: Iterable[str]) -> AsyncIterator[PageCapture]:
+        """Capture ``urls`` with ``pages_in_flight`` concurrency, yielding captures as they finish."""
+        queue = interleave_by_site(list(urls))
+        semaphore = asyncio.Semaphore(self.options.pages_in_flight)
+
+        async def one(url: str) -> PageCapture:
+            async with semaphore:
+                cap = await self.capture(url)
+                if cap.error_kind == "browser":  # the browser died: relaunch and retry once
+                    await self._close_browser()
+                    cap = await self.capture(url)
+                return cap
+
+        tasks = [asyncio.ensure_future(one(u)) for u in queue]
+        try:
+            for task in asyncio.as_completed(tasks):
+                yield await task
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+def interleave_by_site(urls: list[str]) -> list[str]:
+    """Round-robin over sites so concurrent pages spread across hosts (and contexts)."""
+    by_site: dict[str, list[str]] = {}
+    for url in urls:
+        by_site.setdefault(site_of(url), []).append(url)
+    out: list[str] = []
+    queues = list(by_site.values())
+    while queues:
+        out.extend(q.pop(0) for q in queues)
+        queues = [q for q in queues if q]
+    return out
+
+
+def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
+                 on_capture: Callable[[PageCapture], None] | None = None) -> list[PageCapture]:
+    """Synchronous wrapper: capture ``urls`` with one browser; ``on_capture`` sees each capture as it lands."""
+
+    async def run() -> list[PageCapture]:
+        out = []
+        async with Capturer(options) as capturer:
+            async for cap in capturer.capture_many(urls):
+                if on_capture:
+                    on_capture(cap)
+                out.append(cap)
+        return out
+
+    return asyncio.run(run())
+
+
+def _classify(exc: Exception, browser: Browser | None) -> tuple[str, str]:
+    text = str(exc).split("\n")[0][:300]
+    if browser is None or not browser.is_connected() or "Browser has been closed" in text or "browser has disconnected" in text:
+        return "browser", f"the browser went away during the capture: {text}"
+    if "crash" in text.lower():
+        return "crash", f"the renderer crashed: {text}"
+    if "Download is starting" in text:
+        return "not_html", "not HTML: the response is a download (downloads are disabled)"
+    for code, kind in _NET_ERRORS.items():
+        if code in text:
+            return kind, f"{code.replace('ERR_', 'net::ERR_')}: {text}"
+    if "Target page, context or browser has been closed" in text:
+        return "crash", f"the page was closed while it was captured: {text}"
+    return "error", text
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(context.close(), 10)
+
+
+def _close_popup(page: Any) -> None:
+    """``window.open`` spam: popups are closed as they appear."""
+
+    async def close_if_popup() -> None:
+        with contextlib.suppress(Exception):
+            if await page.opener() is not None:
+                await page.close()
+
+    asyncio.ensure_future(close_if_popup())

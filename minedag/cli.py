@@ -1,0 +1,182 @@
+"""The ``minedag`` command: ``minedag --help`` lists the commands, ``minedag COMMAND --help`` explains one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class UsageError(Exception):
+    """A bad argument; the message names the value and the fix."""
+
+
+def _instance():
+    import dagster as dg
+
+    if not os.environ.get("DAGSTER_HOME"):
+        if Path("dagster.yaml").is_file():
+            os.environ["DAGSTER_HOME"] = str(Path.cwd())
+        else:
+            raise UsageError("DAGSTER_HOME is not set and there is no dagster.yaml here; run from the repo root or set DAGSTER_HOME")
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Mine the bundled sample site through Dagster and print a summary."""
+    from minedag.mining import mine
+    from minedag.settings import store_dir
+    from minedag.store import Store
+    from minedag.urlfile import read_url_file
+
+    urls = read_url_file(args.urls).urls
+    instance = _instance()
+    console.print(f"[bold]minedag demo[/]: mining {len(urls)} sample URLs through Dagster (instance: {os.environ['DAGSTER_HOME']})")
+    with console.status("capturing pages and extracting profiles...", spinner="dots"):
+        results = mine(instance, urls)
+    store = Store(store_dir())
+    pointers = [store.latest(u) for u in urls]
+    ok = [p for p in pointers if p and p.ok]
+    failed = [p for p in pointers if p and not p.ok]
+    http_errors = [p for p in ok if p.status and p.status >= 400]
+    table = Table(title="Sample site", show_lines=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("URLs", str(len(urls)))
+    table.add_row("captured as HTML", str(len(ok)))
+    table.add_row("  of which HTTP 4xx/5xx (captured, flagged)", str(len(http_errors)))
+    table.add_row("failed captures", str(len(failed)))
+    from minedag.profiles import all_profiles
+
+    for name in all_profiles():
+        table.add_row(f"records: profiles/{name}", str(len(store.read_records(name, urls))))
+    console.print(table)
+    for p in failed:
+        console.print(f"  [red]failed[/] {p.url}: {p.error}")
+    for p in http_errors:
+        console.print(f"  [yellow]HTTP {p.status}[/] {p.url}")
+    runs_ok = all(r.success for r in results)
+    console.print(f"Dagster runs: {len(results)} ({'all succeeded' if runs_ok else 'some FAILED'})")
+    console.print(f"Captures and records: {store.root}")
+    console.print("Open the UI on these runs:  [bold]DAGSTER_HOME=$PWD .venv/bin/dagster dev[/]  (then http://127.0.0.1:3000)")
+    return 0 if runs_ok and ok else 1
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    """Mine a few URLs directly, without Dagster, and print (or save) the records."""
+    from minedag.capture import CaptureOptions, capture_urls
+    from minedag.profiles import all_profiles, extract_record, get_profile
+    from minedag.profiles.page import PageView
+    from minedag.sample_site.server import serve
+    from minedag.urls import InvalidURL, canonical_url
+
+    try:
+        urls = [canonical_url(u) for u in args.urls]
+    except InvalidURL as exc:
+        raise UsageError(str(exc)) from None
+    profiles = [get_profile(p) for p in args.profile] if args.profile else list(all_profiles().values())
+    server = serve() if any(u.split("/")[2].endswith(".test") for u in urls) else None
+    allow = tuple(args.allow) + (("*.test",) if server else ())
+    options = CaptureOptions(host_rules=server.host_rules if server else "", allow_hosts=allow)
+    try:
+        captures = capture_urls(urls, options)
+    finally:
+        if server:
+            server.stop()
+    out = []
+    for cap in captures:
+        view = PageView(cap)
+        out.append({"url": cap.url, "ok": cap.ok, "error": cap.error,
+                    "records": {p.name: extract_record(p, cap, view=view) for p in profiles}})
+    text = json.dumps(out, indent=2, default=str)
+    if args.output:
+        Path(args.output).write_text(text)
+        console.print(f"wrote {len(out)} results to {args.output}")
+    else:
+        print(text)
+    return 0 if all(o["ok"] for o in out) else 1
+
+
+def cmd_add_urls(args: argparse.Namespace) -> int:
+    """Register the URLs of a file as partitions (rejects and duplicates are reported)."""
+    from minedag.mining import register_urls
+    from minedag.urlfile import read_url_file
+
+    try:
+        parsed = read_url_file(args.file)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    reg = register_urls(_instance(), parsed.urls)
+    result = {"added": len(reg.added), "already_registered": reg.already, "duplicates": parsed.duplicates,
+              "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected]}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        console.print(f"added {result['added']} URLs, {reg.already} already registered, {parsed.duplicates} duplicate lines")
+        for n, t, r in parsed.rejected:
+            console.print(f"  [red]rejected[/] line {n}: {t!r}: {r}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Summarise what the store holds: captures by outcome and records per profile."""
+    from minedag.profiles import all_profiles
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    store = Store(store_dir())
+    pointers = store.pointers()
+    outcome = Counter("ok" if p.ok else "failed" for p in pointers)
+    summary = {"store": str(store.root), "captures": dict(outcome),
+               "records": {n: len(store.read_records(n)) for n in all_profiles()}}
+    print(json.dumps(summary, indent=None if args.json else 2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minedag", description="Turn live web pages into typed, versioned ML training data.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    p.add_argument("--urls", default="data/urls/sample.txt", help="URL list file (default: the sample site's)")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("mine", help=cmd_mine.__doc__, description=cmd_mine.__doc__)
+    p.add_argument("urls", nargs="+", metavar="URL", help="absolute http(s) URLs")
+    p.add_argument("--profile", action="append", help="only this profile (repeatable)")
+    p.add_argument("--allow", action="append", default=[], help="host glob or CIDR allowed although private (e.g. 127.0.0.0/8)")
+    p.add_argument("--output", "-o", help="write the JSON here instead of stdout")
+    p.set_defaults(func=cmd_mine)
+    p = sub.add_parser("add-urls", help=cmd_add_urls.__doc__, description=cmd_add_urls.__doc__)
+    p.add_argument("file", help="text file, one URL per line, # comments")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_add_urls)
+    p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
+    p.add_argument("--json", action="store_true", help="print compact JSON")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except (UsageError, KeyError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+from pydantic import Field
+
+from minedag.capture import CaptureOptions
+from minedag.settings import store_dir
+from minedag.store import Store
+
+
+class BrowserResource(dg.ConfigurableResource):
+    """Headless Chromium driven by Playwright: launch options, concurrency, timeouts, emulation.
+
+    With ``serve_sample_site`` the bundled sample site is served on an ephemeral local port for the
+    duration of the run and ``*.test`` hosts resolve to it, so the sample URLs work anywhere.
+    """
+
+    executable_path: str | None = Field(default=None, description="Chromium binary; unset = $MINEDAG_CHROMIUM or Debian's.")
+    host_rules: str = Field(default="", description="Chromium --host-resolver-rules, e.g. 'MAP *.test 127.0.0.1:8000'.")
+    allow_hosts: list[str] = Field(default_factory=lambda: ["*.test"], description="Hosts/CIDRs allowed despite private addresses.")
+    serve_sample_site: bool = Field(default=True, description="Serve data/site for *.test hosts during the run.")
+    pages_in_flight: int = Field(default=4, description="Pages captured concurrently (about 2 per core).")
+    nav_timeout_s: float = 20.0
+    capture_timeout_s: float = 45.0
+    emulation: str = Field(default="desktop", description="desktop, mobile, or both (a mobile second pass).")
+    recycle_context_every: int = 40
+
+    @contextmanager
+    def sample_site(self) -> Iterator[str]:
+        """Yield the host rules to use, serving the sample site meanwhile if configured."""
+        if not self.serve_sample_site or self.host_rules:
+            yield self.host_rules
+            return
+        from minedag.sample_site.server import serve
+
+        server = serve()
+        try:
+            yield server.host_rules
+        finally:
+            server.stop()
+
+    def options(self, host_rules: str) -> CaptureOptions:
+        if self.emulation not in ("desktop", "mobile", "both"):
+            raise dg.Failure(f"browser.emulation={self.emulation!r} is not valid; use 'desktop', 'mobile' or 'both'")
+        return CaptureOptions(
+            executable_path=self.executable_path, host_rules=host_rules, allow_hosts=tuple(self.allow_hosts),
+            pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s, capture_timeout_s=self.capture_timeout_s,
+            emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
+        )
+
+
+class StoreResource(dg.ConfigurableResource):
+    """Where captures and records live (a local or shared filesystem path)."""
+
+    root: str = Field(default="", description="Store root; empty = $MINEDAG_DATA/store or ./data/store.")
+
+    def get(self) -> Store:
+        return Store(self.root or store_dir())
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"browser": BrowserResource(), "store": StoreResource()})

@@ -1,0 +1,52 @@
+"""The mining profiles: one module per profile, each exporting ``PROFILE``; discovered, validated, registered.
+
+Adding a profile = adding one module here whose ``PROFILE`` is a ``MiningProfile``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from minedag.profiles.record import extract_record
+from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError
+
+__all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "all_profiles", "extract_record", "get_profile"]
+
+_INFRASTRUCTURE = {"spec", "record", "page"}
+
+
+def discover(package: str = __name__) -> dict[str, MiningProfile]:
+    """Import every profile module of ``package`` and return its profiles by name.
+
+    Raises:
+        ProfileSpecError: a module lacks ``PROFILE``, a spec is invalid, or two profiles share a name.
+    """
+    found: dict[str, MiningProfile] = {}
+    module = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+        if info.name in _INFRASTRUCTURE or info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{package}.{info.name}")
+        profile = getattr(mod, "PROFILE", None)
+        if not isinstance(profile, MiningProfile):
+            raise ProfileSpecError(f"module {mod.__name__} must define PROFILE = MiningProfile(...)")
+        profile.validate()
+        if profile.name in found:
+            raise ProfileSpecError(f"two profiles are named {profile.name!r} ({mod.__name__} and another module)")
+        found[profile.name] = profile
+    return found
+
+
+@cache
+def all_profiles() -> dict[str, MiningProfile]:
+    """Every registered profile, by name (sorted)."""
+    return discover()
+
+
+def get_profile(name: str) -> MiningProfile:
+    profiles = all_profiles()
+    if name not in profiles:
+        raise KeyError(f"unknown profile {name!r}; choose one of {sorted(profiles)}")
+    return profiles[name]

@@ -1,0 +1,87 @@
+"""Accessibility: axe-core results (its own engine, not re-implemented) plus AX-tree and DOM structure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+
+from minedag.profiles.page import INTERACTIVE_ROLES, PageView, to_json
+from minedag.profiles.spec import Attribute, MiningProfile
+
+LANDMARK_ROLES = ("banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region")
+
+
+def extract(page: PageView) -> dict[str, Any]:
+    axe = page.capture.axe or {}
+    violations = axe.get("violations", [])
+    by_impact = Counter()
+    for rule in violations:
+        by_impact[rule.get("impact") or "unknown"] += len(rule["nodes"])
+    doc = page.doc
+    fields = doc.xpath("//input[not(@type='hidden' or @type='submit' or @type='button' or @type='reset' or @type='image')]"
+                       "|//select|//textarea") if doc is not None else []
+    labelled = [f for f in fields if _has_label(doc, f)]
+    images = doc.xpath("//img") if doc is not None else []
+    headings = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4", "h5", "h6")] if doc is not None else []
+    roles = page.role_counts()
+    unnamed = [n for n in page.ax_nodes if n.get("role") in INTERACTIVE_ROLES and not (n.get("name") or "").strip()]
+    tabindex = [int(v) for v in (doc.xpath("//@tabindex") if doc is not None else []) if str(v).lstrip("-").isdigit()]
+    focusable = sum(1 for n in page.ax_nodes if n.get("props", {}).get("focusable"))
+    html = doc.find(".") if doc is not None else None
+    return {
+        "violation_rules": sorted(r["id"] for r in violations),
+        "violations": to_json([{"rule": r["id"], "impact": r.get("impact"), "wcag": [t for t in r.get("tags", []) if t.startswith("wcag")],
+                                "nodes": len(r["nodes"]), "targets": [n["target"] for n in r["nodes"][:10]]} for r in violations]),
+        "violation_nodes": sum(len(r["nodes"]) for r in violations) if axe else None,
+        "violations_by_impact": to_json(dict(sorted(by_impact.items()))),
+        "axe_outcomes": {"passes": len(axe.get("passes", [])), "incomplete": len(axe.get("incomplete", [])),
+                         "inapplicable": len(axe.get("inapplicable", []))} if axe else None,
+        "contrast_failures": sum(len(r["nodes"]) for r in violations if r["id"] == "color-contrast"),
+        "form_label_coverage": round(len(labelled) / len(fields), 4) if fields else None,
+        "image_alt_coverage": round(sum(1 for i in images if i.get("alt") is not None or i.get("role") in ("presentation", "none")) / len(images), 4) if images else None,
+        "landmarks": sorted({role for role in roles if role in LANDMARK_ROLES}),
+        "heading_order_ok": all(b <= a + 1 for a, b in zip(headings, headings[1:], strict=False)),
+        "lang": (html.get("lang") or None) if html is not None else None,
+        "aria_misuse": sum(len(r["nodes"]) for r in violations if r["id"].startswith("aria-")),
+        "focus": to_json({"focusable": focusable, "positive_tabindex": sum(1 for t in tabindex if t > 0)}),
+        "ax_roles": to_json(dict(roles.most_common(40))),
+        "unnamed_interactive": len(unnamed),
+    }
+
+
+def _has_label(doc: Any, field: Any) -> bool:
+    if field.get("aria-label") or field.get("aria-labelledby") or field.get("title"):
+        return True
+    ident = field.get("id")
+    if ident and doc.xpath("//label[@for=$i]", i=ident):
+        return True
+    return any(a.tag == "label" for a in field.iterancestors())
+
+
+PROFILE = MiningProfile(
+    name="accessibility_analyzer",
+    version="1",
+    description="WCAG accessibility of a page: axe-core violations by rule and impact, labels, alt text, landmarks and the AX tree.",
+    reads=("axe", "ax_tree", "rendered_html"),
+    extract=extract,
+    attributes=(
+        Attribute("violation_rules", pa.list_(pa.string()), "Ids of the axe-core rules the page violates (e.g. image-alt).", required=True),
+        Attribute("violations", pa.string(), "JSON: per violated rule its impact, WCAG tags, node count and CSS targets."),
+        Attribute("violation_nodes", pa.int64(), "Number of elements that violate any axe-core rule.", required=True),
+        Attribute("violations_by_impact", pa.string(), "JSON: violating elements by impact (minor, moderate, serious, critical)."),
+        Attribute("axe_outcomes", pa.struct([("passes", pa.int64()), ("incomplete", pa.int64()), ("inapplicable", pa.int64())]),
+                  "How many axe-core rules passed, need review (incomplete) or did not apply."),
+        Attribute("contrast_failures", pa.int64(), "Elements whose text fails WCAG colour contrast (axe color-contrast)."),
+        Attribute("form_label_coverage", pa.float64(), "Share of form fields with an accessible label (null without fields)."),
+        Attribute("image_alt_coverage", pa.float64(), "Share of images with alt text or a presentational role."),
+        Attribute("landmarks", pa.list_(pa.string()), "ARIA landmark roles present (banner, navigation, main, contentinfo...)."),
+        Attribute("heading_order_ok", pa.bool_(), "Headings never skip a level going down (h2 then h4 fails)."),
+        Attribute("lang", pa.string(), "The lang attribute of <html>: screen readers pick a voice from it."),
+        Attribute("aria_misuse", pa.int64(), "Elements violating axe's aria-* rules (invalid roles, attributes, names)."),
+        Attribute("focus", pa.string(), "JSON: focusable elements in the AX tree and elements with a positive tabindex."),
+        Attribute("ax_roles", pa.string(), "JSON: distribution of roles in the accessibility tree (top 40)."),
+        Attribute("unnamed_interactive", pa.int64(), "Interactive AX nodes (buttons, links, fields) without an accessible name."),
+    ),
+)

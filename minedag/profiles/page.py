@@ -1,0 +1,228 @@
+"""``PageView``: parsed, memoised views of one capture shared by every profile (Lighthouse's computed artifacts)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from minedag.capture.collectors import COMPUTED_STYLES
+from minedag.capture.model import PageCapture
+
+INTERACTIVE_TAGS = {"a", "button", "input", "select", "textarea", "summary"}
+INTERACTIVE_ROLES = {"button", "link", "checkbox", "radio", "textbox", "combobox", "menuitem", "tab", "switch",
+                     "searchbox", "slider", "spinbutton", "option", "listbox"}
+
+
+@dataclass
+class Element:
+    """One element of the rendered DOM with its computed styles and box (from CDP DOMSnapshot)."""
+
+    index: int
+    tag: str
+    attrs: dict[str, str]
+    parent: int
+    backend_id: int
+    styles: dict[str, str]
+    bounds: tuple[float, float, float, float] | None  # x, y, width, height
+    text: str = ""
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.bounds and self.bounds[2] > 0 and self.bounds[3] > 0 and self.styles.get("visibility") != "hidden")
+
+
+class PageView:
+    """Lazily parsed views of a ``PageCapture``: computed once, read by every profile."""
+
+    def __init__(self, capture: PageCapture):
+        self.capture = capture
+
+    @property
+    def url(self) -> str:
+        return self.capture.final_url or self.capture.url
+
+    @cached_property
+    def doc(self) -> Any:
+        """The rendered DOM parsed by lxml (falls back to the raw HTML)."""
+        return _parse(self.capture.rendered_html or self.capture.raw_html)
+
+    @cached_property
+    def raw_doc(self) -> Any:
+        """The HTML as served (before scripts ran), for crawlability checks."""
+        return _parse(self.capture.raw_html or self.capture.rendered_html)
+
+    @cached_property
+    def elements(self) -> list[Element]:
+        """Elements of the DOM snapshot with computed styles and bounds."""
+        snap = self.capture.dom_snapshot
+        if not snap:
+            return []
+        strings: list[str] = snap["strings"]
+        doc = snap["document"]
+        nodes, layout = doc["nodes"], doc["layout"]
+        s = lambda i: strings[i] if isinstance(i, int) and 0 <= i < len(strings) else ""  # noqa: E731
+        styles_by_node: dict[int, dict[str, str]] = {}
+        bounds_by_node: dict[int, tuple[float, float, float, float]] = {}
+        for li, node_index in enumerate(layout["nodeIndex"]):
+            values = layout["styles"][li]
+            styles_by_node[node_index] = {name: s(v) for name, v in zip(COMPUTED_STYLES, values, strict=False)}
+            b = layout["bounds"][li]
+            bounds_by_node[node_index] = (b[0], b[1], b[2], b[3]) if len(b) == 4 else (0, 0, 0, 0)
+        out: dict[int, Element] = {}
+        names, types = nodes["nodeName"], nodes["nodeType"]
+        attrs, parents, backend = nodes.get("attributes", []), nodes["parentIndex"], nodes["backendNodeId"]
+        values = nodes.get("nodeValue", [])
+        for i, name_index in enumerate(names):
+            if types[i] == 3 and i < len(values):  # text: give it to the nearest three element ancestors
+                text, parent, hops = s(values[i]).strip(), parents[i], 0
+                while text and parent in out and hops < 3:
+                    out[parent].text = (out[parent].text + " " + text).strip()[:200]
+                    parent, hops = out[parent].parent, hops + 1
+            if types[i] != 1:
+                continue
+            flat = attrs[i] if i < len(attrs) else []
+            out[i] = Element(i, s(name_index).lower(), {s(flat[k]): s(flat[k + 1]) for k in range(0, len(flat) - 1, 2)},
+                             parents[i], backend[i], styles_by_node.get(i, {}), bounds_by_node.get(i))
+        return list(out.values())
+
+    @cached_property
+    def by_backend_id(self) -> dict[int, Element]:
+        return {e.backend_id: e for e in self.elements}
+
+    @cached_property
+    def ax_nodes(self) -> list[dict[str, Any]]:
+        return [n for n in self.capture.ax_tree if not n.get("ignored")]
+
+    @cached_property
+    def structured_data(self) -> dict[str, Any]:
+        """JSON-LD, microdata, RDFa, OpenGraph, microformats and Dublin Core (extruct)."""
+        return extract_structured(self.capture.raw_html or self.capture.rendered_html, self.url)
+
+    @cached_property
+    def text(self) -> str:
+        body = self.doc.find(".//body") if self.doc is not None else None
+        if body is None:
+            return ""
+        for bad in body.xpath(".//script|.//style|.//noscript|.//template"):
+            bad.drop_tree()
+        return re.sub(r"\s+", " ", body.text_content()).strip()
+
+    @cached_property
+    def words(self) -> int:
+        return len(re.findall(r"\w+", self.text))
+
+    @cached_property
+    def links(self) -> list[dict[str, Any]]:
+        """Every ``<a>``: href, absolute URL, text, internal or not."""
+        if self.doc is None:
+            return []
+        host = urlsplit(self.url).hostname
+        out = []
+        for a in self.doc.iter("a"):
+            href = a.get("href")
+            absolute = urljoin(self.url, href) if href else None
+            text = re.sub(r"\s+", " ", a.text_content()).strip() or (a.get("aria-label") or "").strip()
+            if not text:
+                img = a.find(".//img")
+                text = (img.get("alt") or "").strip() if img is not None else ""
+            out.append({"href": href, "url": absolute, "text": text, "rel": (a.get("rel") or "").lower(),
+                        "internal": bool(absolute) and urlsplit(absolute).hostname == host, "onclick": a.get("onclick")})
+        return out
+
+    def meta(self, name: str) -> str | None:
+        """Content of ``<meta name=...>`` or ``<meta property=...>`` (case-insensitive)."""
+        if self.doc is None:
+            return None
+        for m in self.doc.iter("meta"):
+            key = (m.get("name") or m.get("property") or "").strip().lower()
+            if key == name.lower():
+                return (m.get("content") or "").strip()
+        return None
+
+    @cached_property
+    def title(self) -> str | None:
+        if self.doc is None:
+            return None
+        t = self.doc.find(".//title")
+        text = re.sub(r"\s+", " ", t.text_content()).strip() if t is not None else ""
+        return text or None
+
+    def role_counts(self) -> Counter[str]:
+        return Counter(n["role"] for n in self.ax_nodes if n.get("role"))
+
+    @cached_property
+    def dom_path(self) -> dict[int, str]:
+        """A stable CSS-like selector for each element (tag#id or tag.class chain, at most 4 levels)."""
+        by_index = {e.index: e for e in self.elements}
+        out: dict[int, str] = {}
+        for e in self.elements:
+            parts, cur, depth = [], e, 0
+            while cur is not None and depth < 4:
+                part = cur.tag
+                if cur.attrs.get("id"):
+                    parts.append(f"{part}#{cur.attrs['id']}")
+                    break
+                cls = cur.attrs.get("class", "").split()
+                if cls:
+                    part += "." + ".".join(cls[:2])
+                parts.append(part)
+                cur = by_index.get(cur.parent)
+                depth += 1
+            out[e.index] = " > ".join(reversed(parts))
+        return out
+
+
+def _parse(html: str) -> Any:
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def extract_structured(html: str, url: str) -> dict[str, Any]:
+    """Structured data with extruct (errors are swallowed per syntax, never fatal)."""
+    import extruct
+
+    if not html:
+        return {}
+    try:
+        return extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata", "rdfa", "opengraph", "microformat", "dublincore"],
+                               uniform=False, errors="ignore")
+    except Exception:  # noqa: BLE001 - malformed markup in one syntax must not sink the record
+        return {}
+
+
+def schema_types(data: dict[str, Any]) -> list[str]:
+    """schema.org types found in JSON-LD and microdata (short names, sorted, unique)."""
+    found: set[str] = set()
+
+    def visit(item: Any) -> None:
+        if isinstance(item, dict):
+            t = item.get("@type") or item.get("type")
+            for value in t if isinstance(t, list) else [t]:
+                if isinstance(value, str) and value:
+                    found.add(value.rsplit("/", 1)[-1])
+            for v in item.values():
+                visit(v)
+        elif isinstance(item, list):
+            for v in item:
+                visit(v)
+
+    visit(data.get("json-ld", []))
+    visit(data.get("microdata", []))
+    return sorted(found)
+
+
+def to_json(value: Any) -> str:
+    """Compact, deterministic JSON for nested attributes stored as strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

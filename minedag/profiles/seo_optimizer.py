@@ -1,0 +1,225 @@
+"""SEO: meta tags, headings, structured data, crawlability and Lighthouse's ten automated SEO audits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pyarrow as pa
+from protego import Protego
+
+from minedag.profiles.page import PageView, schema_types, to_json
+from minedag.profiles.spec import Attribute, MiningProfile
+
+AUDITS = ("document_title", "meta_description", "http_status_code", "link_text", "crawlable_anchors",
+          "is_crawlable", "robots_txt", "image_alt", "hreflang", "canonical")
+
+# Lighthouse's list of non-descriptive link texts (English subset).
+_BLOCKLISTED_LINK_TEXT = {"click here", "click this", "go", "here", "information", "learn more", "more", "more info",
+                          "more information", "right here", "read more", "see more", "start", "this", "ici", "continue"}
+_ROBOTS_DIRECTIVES = {"user-agent", "disallow", "allow", "sitemap", "crawl-delay", "clean-param", "host",
+                      "request-rate", "visit-time", "noindex"}
+_LANG = re.compile(r"^(x-default|[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?)$", re.IGNORECASE)
+
+
+def extract(page: PageView) -> dict[str, Any]:
+    cap = page.capture
+    headings = [(int(h.tag[1]), re.sub(r"\s+", " ", h.text_content()).strip()) for h in page.doc.iter("h1", "h2", "h3", "h4", "h5", "h6")] if page.doc is not None else []
+    skipped = sum(1 for (a, _), (b, _) in zip(headings, headings[1:], strict=False) if b > a + 1)
+    images = page.doc.xpath("//img") if page.doc is not None else []
+    with_alt = [i for i in images if i.get("alt") is not None]
+    links = page.links
+    audits, items = _audits(page)
+    crawlable = audits["is_crawlable"]
+    viewport = page.meta("viewport")
+    return {
+        "title": page.title,
+        "meta_description": page.meta("description"),
+        "meta_tags": to_json({
+            "robots": page.meta("robots"), "viewport": viewport, "canonical": _canonicals(page),
+            "hreflang": [{"lang": lang, "href": href} for lang, href in _hreflangs(page)],
+            "open_graph": {k: v for k, v in _prefixed(page, "og:").items()},
+            "twitter": {k: v for k, v in _prefixed(page, "twitter:").items()},
+        }),
+        "heading_outline": to_json({"outline": [f"h{lvl} {text[:80]}" for lvl, text in headings[:60]],
+                                    "h1_count": sum(1 for lvl, _ in headings if lvl == 1), "skipped_levels": skipped}),
+        "structured_data_types": schema_types(page.structured_data) + sorted(
+            {t.rsplit("/", 1)[-1] for item in page.structured_data.get("rdfa", []) for t in item.get("@type", [])}
+            - set(schema_types(page.structured_data))),
+        "load_time_ms": cap.navigation_timing.get("loadEventEnd") or cap.timing.get("navigate_ms"),
+        "mobile_friendly": bool(viewport and "width=device-width" in viewport.replace(" ", "")) and _no_overflow(cap),
+        "word_count": page.words,
+        "text_to_html_ratio": round(len(page.text) / max(1, len(cap.raw_html or cap.rendered_html)), 4),
+        "link_counts": to_json({"internal": sum(1 for x in links if x["internal"]),
+                                "external": sum(1 for x in links if x["url"] and not x["internal"]),
+                                "nofollow": sum(1 for x in links if "nofollow" in x["rel"])}),
+        "image_alt_coverage": round(len(with_alt) / len(images), 4) if images else None,
+        "http_status": cap.status,
+        "crawlable": crawlable,
+        "seo_audits": audits,
+        "seo_audit_items": to_json(items),
+    }
+
+
+def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]]]:
+    """Lighthouse's SEO audits: True = pass, False = fail, None = not applicable."""
+    cap = page.capture
+    items: dict[str, list[Any]] = {}
+    out: dict[str, bool | None] = {"document_title": bool(page.title), "meta_description": bool(page.meta("description"))}
+    out["http_status_code"] = cap.status is not None and cap.status < 400
+    bad_text = [x for x in page.links if x["text"].strip().lower() in _BLOCKLISTED_LINK_TEXT and x["href"]
+                and not x["href"].startswith(("javascript:", "#")) and "nofollow" not in x["rel"]]
+    items["link_text"] = [{"href": x["href"], "text": x["text"]} for x in bad_text]
+    out["link_text"] = not bad_text
+    uncrawlable = []
+    for a in (page.doc.iter("a") if page.doc is not None else []):
+        raw = re.sub(r"\s", "", a.get("href") or "")
+        if a.get("role") or raw.startswith("mailto:") or (a.get("name") and a.get("href") is None):
+            continue
+        if raw.startswith("file:") or re.match(r"javascript:void(\(|)0(\)|)", raw) or (a.get("href") is None and a.get("onclick")):
+            uncrawlable.append({"href": a.get("href"), "text": a.text_content().strip()[:80]})
+        elif raw.startswith("javascript:"):
+            uncrawlable.append({"href": a.get("href"), "text": a.text_content().strip()[:80]})
+    items["crawlable_anchors"] = uncrawlable
+    out["crawlable_anchors"] = not uncrawlable
+    blocked = _blocking_directives(page)
+    items["is_crawlable"] = blocked
+    out["is_crawlable"] = not blocked
+    robots_ok, robots_errors = _robots_txt_valid(cap.robots_txt)
+    items["robots_txt"] = robots_errors
+    out["robots_txt"] = robots_ok
+    img_alt = [r for r in cap.axe.get("violations", []) if r["id"] == "image-alt"]
+    items["image_alt"] = [n["target"] for r in img_alt for n in r["nodes"]]
+    out["image_alt"] = not img_alt if cap.axe else None
+    bad_lang = [{"lang": lang, "href": href} for lang, href in _hreflangs(page)
+                if not _LANG.match(lang) or not urlsplit(urljoin(page.url, href)).scheme.startswith("http") or not href]
+    items["hreflang"] = bad_lang
+    out["hreflang"] = not bad_lang
+    canonical_ok, canonical_why = _canonical(page)
+    items["canonical"] = [canonical_why] if canonical_why else []
+    out["canonical"] = canonical_ok
+    return out, items
+
+
+def _prefixed(page: PageView, prefix: str) -> dict[str, str]:
+    if page.doc is None:
+        return {}
+    found = {}
+    for m in page.doc.iter("meta"):
+        key = (m.get("property") or m.get("name") or "").lower()
+        if key.startswith(prefix):
+            found[key] = (m.get("content") or "")[:300]
+    return found
+
+
+def _canonicals(page: PageView) -> list[str]:
+    if page.doc is None:
+        return []
+    return [link.get("href") or "" for link in page.doc.xpath("//head/link") if "canonical" in (link.get("rel") or "").lower().split()]
+
+
+def _hreflangs(page: PageView) -> list[tuple[str, str]]:
+    if page.doc is None:
+        return []
+    return [(link.get("hreflang") or "", link.get("href") or "") for link in page.doc.xpath("//head/link[@hreflang]")]
+
+
+def _canonical(page: PageView) -> tuple[bool | None, str]:
+    hrefs = _canonicals(page)
+    if not hrefs:
+        return None, ""
+    absolute = {urljoin(page.url, h) for h in hrefs}
+    if len(absolute) > 1:
+        return False, f"multiple conflicting canonical URLs: {sorted(absolute)}"
+    href = hrefs[0]
+    parts = urlsplit(href)
+    if not href or (parts.scheme and parts.scheme not in ("http", "https")):
+        return False, f"invalid canonical URL {href!r}"
+    if not parts.scheme:
+        return False, f"canonical URL is relative: {href!r}"
+    target, here = urlsplit(href), urlsplit(page.url)
+    if target.hostname != here.hostname:
+        return False, f"canonical points to another domain: {href!r}"
+    if target.path in ("", "/") and here.path not in ("", "/"):
+        return False, "canonical points to the site root instead of this page"
+    return True, ""
+
+
+def _blocking_directives(page: PageView) -> list[str]:
+    found = []
+    for name in ("robots", "googlebot"):
+        value = (page.meta(name) or "").lower()
+        if re.search(r"\b(noindex|none)\b", value):
+            found.append(f'<meta name="{name}" content="{value}">')
+    header = page.capture.response_headers.get("x-robots-tag", "").lower()
+    if re.search(r"\b(noindex|none)\b", header) and ":" not in header.split("noindex")[0]:
+        found.append(f"X-Robots-Tag: {header}")
+    robots = page.capture.robots_txt
+    if robots and not robots.startswith("__status__"):
+        parser = Protego.parse(robots)
+        if not parser.can_fetch(page.url, "Googlebot") or not parser.can_fetch(page.url, "*"):
+            found.append("blocked by robots.txt")
+    return found
+
+
+def _robots_txt_valid(text: str | None) -> tuple[bool | None, list[str]]:
+    if text is None:
+        return None, []
+    if text.startswith("__status__"):
+        status = int(text[len("__status__"):] or 0)
+        return (False, [f"robots.txt returned HTTP {status}"]) if status >= 500 else (None, [])
+    errors, seen_agent = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            continue
+        if ":" not in content:
+            errors.append(f"line {number}: syntax not understood")
+            continue
+        key, value = (part.strip() for part in content.split(":", 1))
+        key = key.lower()
+        if key not in _ROBOTS_DIRECTIVES:
+            errors.append(f"line {number}: unknown directive {key!r}")
+        elif key == "user-agent":
+            seen_agent = True
+        elif key in ("allow", "disallow") and not seen_agent:
+            errors.append(f"line {number}: no user-agent specified")
+        elif key in ("allow", "disallow") and value and not value.startswith(("/", "*")):
+            errors.append(f"line {number}: pattern should start with '/' or '*'")
+        elif key == "sitemap" and not urlsplit(value).scheme:
+            errors.append(f"line {number}: invalid sitemap URL")
+    return not errors, errors
+
+
+def _no_overflow(cap: Any) -> bool:
+    if cap.mobile:
+        return cap.mobile.get("scrollWidth", 0) <= cap.mobile.get("viewportWidth", 0) + 1
+    return cap.performance_metrics.get("ScrollWidth", 0) <= cap.viewport.get("width", 1280) + 1
+
+
+PROFILE = MiningProfile(
+    name="seo_optimizer",
+    version="1",
+    description="Search-engine optimisation features of a page and Lighthouse's ten automated SEO audits.",
+    reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing"),
+    extract=extract,
+    attributes=(
+        Attribute("title", pa.string(), "Text of the <title> element: the headline a search result shows.", required=True),
+        Attribute("meta_description", pa.string(), "The meta description: the snippet under a search result."),
+        Attribute("meta_tags", pa.string(), "JSON: robots, viewport, canonical, hreflang, OpenGraph and Twitter card tags."),
+        Attribute("heading_outline", pa.string(), "JSON: heading outline (h1-h6), number of h1 and skipped heading levels."),
+        Attribute("structured_data_types", pa.list_(pa.string()), "schema.org types declared in JSON-LD, microdata and RDFa (via extruct)."),
+        Attribute("load_time_ms", pa.float64(), "Milliseconds from navigation start to the end of the load event."),
+        Attribute("mobile_friendly", pa.bool_(), "Has a device-width viewport and no horizontal overflow."),
+        Attribute("word_count", pa.int64(), "Words of visible body text: a proxy for content depth.", required=True),
+        Attribute("text_to_html_ratio", pa.float64(), "Visible text characters divided by HTML bytes (0-1)."),
+        Attribute("link_counts", pa.string(), "JSON: internal, external and nofollow link counts."),
+        Attribute("image_alt_coverage", pa.float64(), "Share of <img> elements with an alt attribute (null without images)."),
+        Attribute("http_status", pa.int64(), "HTTP status code of the final response.", required=True),
+        Attribute("crawlable", pa.bool_(), "Not blocked by a robots meta tag, an X-Robots-Tag header or robots.txt."),
+        Attribute("seo_audits", pa.struct([pa.field(a, pa.bool_()) for a in AUDITS]),
+                  "Lighthouse SEO audits as booleans (true pass, false fail, null not applicable).", required=True),
+        Attribute("seo_audit_items", pa.string(), "JSON: the failing items of each SEO audit (links, anchors, directives...)."),
+    ),
+)

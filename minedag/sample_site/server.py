@@ -1,0 +1,153 @@
+"""Serve the sample site (and a few hostile pages) for every ``*.test`` host from one local port.
+
+The browser resolves ``*.test`` to this server with ``--host-resolver-rules``, so URLs stay
+``http://shop.test/...`` whatever ephemeral port the server gets, and partition keys are stable.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITE_ROOT = Path(__file__).resolve().parents[2] / "data" / "site"
+
+_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain",
+          ".js": "application/javascript", ".json": "application/json"}
+
+# Hostile pages on lab.test: each one exercises a failure path of the capture layer.
+HOSTILE: dict[str, tuple[str, bytes]] = {
+    "/pdf": ("application/pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+    "/image.png": ("image/png", bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                                              "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")),
+    "/alert-spam": ("text/html", b"<!doctype html><title>Alerts</title><h1>Alerts</h1>"
+                                 b"<script>for (let i = 0; i < 50; i++) { alert('spam ' + i); }</script>"),
+    "/popup-spam": ("text/html", b"<!doctype html><title>Popups</title><h1>Popups</h1>"
+                                 b"<script>for (let i = 0; i < 20; i++) { window.open('/popup-spam?' + i); }</script>"),
+    "/infinite-loop": ("text/html", b"<!doctype html><title>Loop</title><h1>Loop</h1><script>while (true) {}</script>"),
+    "/huge-dom": ("text/html", b"<!doctype html><title>Huge</title><h1>Huge</h1><ul>"
+                               + b"<li class='row'><span>item</span> <b>x</b></li>" * 240_000 + b"</ul>"),
+    "/console-errors": ("text/html", b"<!doctype html><html lang='en'><title>Errors</title><h1>Errors</h1>"
+                                     b"<script>console.error('boom from console'); console.warn('careful');</script>"
+                                     b"<script>undefinedFunctionCall();</script>"),
+}
+
+
+class SiteHandler(BaseHTTPRequestHandler):
+    """Routes by the Host header: ``shop.test`` -> ``data/site/shop.test/``."""
+
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence per-request logs
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        path = urlsplit(self.path).path
+        self.server.record(host, path)
+        if host == "lab.test":
+            return self._hostile(path)
+        if path == "/old-catalog":
+            return self._send(301, b"", "text/html", {"Location": "/catalog"})
+        if path == "/slow":
+            time.sleep(self.server.slow_seconds)
+            return self._send(200, b"<!doctype html><html lang='en'><title>Slow page</title><h1>Slow page</h1>"
+                                   b"<p>This page took a while to arrive.</p></html>", _TYPES[".html"])
+        file = self._resolve(host, path)
+        if file is None:
+            body = b"<!doctype html><html lang='en'><title>Not found</title><h1>Page not found</h1></html>"
+            return self._send(404, body, _TYPES[".html"])
+        data = file.read_bytes()
+        etag = '"%s"' % hashlib.sha1(data).hexdigest()[:16]
+        headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True), "Cache-Control": "no-cache"}
+        if self.headers.get("If-None-Match") == etag:
+            return self._send(304, b"", None, headers)
+        self._send(200, data, _TYPES.get(file.suffix, "application/octet-stream"), headers)
+
+    def _resolve(self, host: str, path: str) -> Path | None:
+        if path.startswith("/assets/"):
+            base, rel = self.server.root / "_assets", path[len("/assets/"):]
+        else:
+            base, rel = self.server.root / host, path.strip("/")
+        candidates = [base / rel] if "." in rel.rsplit("/", 1)[-1] else [base / (rel + ".html"), base / rel / "index.html"]
+        if not rel:
+            candidates = [base / "index.html"]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved.is_file() and resolved.is_relative_to(self.server.root.resolve()) and host:
+                return resolved
+        return None
+
+    def _hostile(self, path: str) -> None:
+        if path == "/hang":
+            time.sleep(self.server.hang_seconds)
+            return self._send(200, b"<title>late</title>", _TYPES[".html"])
+        if path.startswith("/status/"):
+            code = int(path.rsplit("/", 1)[-1])
+            return self._send(code, f"<!doctype html><title>Status {code}</title><h1>{code}</h1>".encode(), _TYPES[".html"])
+        if path == "/robots.txt":
+            return self._send(200, b"User-agent: *\nAllow: /\n", _TYPES[".txt"])
+        if path not in HOSTILE:
+            return self._send(404, b"<title>Not found</title>", _TYPES[".html"])
+        ctype, body = HOSTILE[path]
+        self._send(200, body, ctype)
+
+    def _send(self, status: int, body: bytes, ctype: str | None, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            if ctype:
+                self.send_header("Content-Type", ctype)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A threaded HTTP server over ``root`` that counts requests per (host, path)."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path = SITE_ROOT, port: int = 0, *, slow_seconds: float = 2.0, hang_seconds: float = 60.0):
+        super().__init__(("127.0.0.1", port), SiteHandler)
+        self.root = root
+        self.slow_seconds = slow_seconds
+        self.hang_seconds = hang_seconds
+        self.hits: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._lock = threading.Lock()
+
+    def record(self, host: str, path: str) -> None:
+        with self._lock:
+            self.hits[(host, path)] += 1
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def host_rules(self) -> str:
+        """The ``--host-resolver-rules`` value that sends every ``*.test`` host here."""
+        return f"MAP *.test 127.0.0.1:{self.port}"
+
+    def start(self) -> SiteServer:
+        threading.Thread(target=self.serve_forever, name="minedag-sample-site", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def serve(port: int = 0) -> SiteServer:
+    """Start the sample site in a background thread and return the running server."""
+    return SiteServer(port=port).start()

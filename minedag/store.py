@@ -1,0 +1,137 @@
+"""The store: content-addressed captures and one Parquet record file per (profile, URL), all under one root.
+
+Layout (``root`` defaults to ``data/store``)::
+
+    captures/objects/ab/<capture_id>.json.gz   immutable, content-addressed
+    captures/screens/ab/<sha256>.png           immutable, content-addressed
+    captures/latest/<url_id>.json              pointer: the newest capture of a URL
+    records/<profile>/<url_id>.parquet         the newest record of a URL for a profile
+
+Every write goes to a temporary file in the target directory and is renamed into place, so a
+reader never sees half a file and a crash never corrupts earlier results.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from minedag.capture.model import PageCapture
+from minedag.urls import url_id
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class CapturePointer:
+    """What ``captures/latest/<url_id>.json`` says about the newest capture of a URL."""
+
+    url: str
+    capture_id: str
+    captured_at: str
+    ok: bool
+    status: int | None
+    content_hash: str | None
+    error: str | None
+
+
+class Store:
+    """Reads and writes captures and records under ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    # -- captures ---------------------------------------------------------------------------------------
+    def put_capture(self, cap: PageCapture) -> str:
+        """Store ``cap`` (and its screenshot) and point the URL's ``latest`` at it. Returns the capture id."""
+        if cap.screenshot:
+            import hashlib
+
+            digest = hashlib.sha256(cap.screenshot).hexdigest()
+            cap.screenshot_sha256 = digest
+            target = self.root / "captures" / "screens" / digest[:2] / f"{digest}.png"
+            if not target.exists():
+                atomic_write(target, cap.screenshot)
+        body = cap.to_json()
+        capture_id = cap.capture_id
+        target = self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
+        if not target.exists():
+            atomic_write(target, gzip.compress(body, compresslevel=5))
+        pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error)
+        atomic_write(self._pointer_path(cap.url), json.dumps(pointer.__dict__).encode())
+        return capture_id
+
+    def latest(self, url: str) -> CapturePointer | None:
+        path = self._pointer_path(url)
+        if not path.exists():
+            return None
+        return CapturePointer(**json.loads(path.read_text()))
+
+    def load_capture(self, url: str) -> PageCapture | None:
+        """The newest capture of ``url``, or ``None`` if it was never captured."""
+        pointer = self.latest(url)
+        return None if pointer is None else self.load_capture_id(pointer.capture_id)
+
+    def load_capture_id(self, capture_id: str) -> PageCapture:
+        path = self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
+        return PageCapture.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+
+    def screenshot_path(self, digest: str) -> Path:
+        return self.root / "captures" / "screens" / digest[:2] / f"{digest}.png"
+
+    def pointers(self) -> list[CapturePointer]:
+        folder = self.root / "captures" / "latest"
+        return [CapturePointer(**json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+    def _pointer_path(self, url: str) -> Path:
+        return self.root / "captures" / "latest" / f"{url_id(url)}.json"
+
+    # -- records ----------------------------------------------------------------------------------------
+    def write_records(self, profile: str, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> int:
+        """Write each row as the newest record of its URL for ``profile``; returns the number written."""
+        count = 0
+        for row in rows:
+            table = pa.Table.from_pylist([row], schema=schema)
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd")
+            atomic_write(self.record_path(profile, row["url"]), sink.getvalue().to_pybytes())
+            count += 1
+        return count
+
+    def record_path(self, profile: str, url: str) -> Path:
+        return self.root / "records" / profile / f"{url_id(url)}.parquet"
+
+    def read_records(self, profile: str, urls: Iterable[str] | None = None, schema: pa.Schema | None = None) -> pa.Table:
+        """All newest records of ``profile`` (or those of ``urls``) as one Arrow table."""
+        folder = self.root / "records" / profile
+        if urls is None:
+            files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.exists() else []
+        else:
+            files = [str(p) for p in (self.record_path(profile, u) for u in urls) if p.exists()]
+        if not files:
+            return schema.empty_table() if schema is not None else pa.table({})
+        import pyarrow.dataset as ds
+
+        return ds.dataset(files, format="parquet", schema=schema).to_table()
