@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ class UrlList:
 def parse_lines(lines: Iterable[str], start: int = 1) -> UrlList:
     out, seen = UrlList(), set()
     for number, line in enumerate(lines, start):
-        text = line.split("#", 1)[0].strip() if not line.lstrip().startswith("http") else line.strip()
+        text = re.split(r"\s#", line, maxsplit=1)[0].strip()  # "#" after whitespace starts a comment
         if not text or text.startswith("#"):
             continue
         try:

@@ -86,7 +86,7 @@ async () => {
 }
 """
 
-_MOBILE_JS = """
+MOBILE_JS = """
 () => {
   const vw = window.innerWidth;
   const out = {viewportWidth: vw, scrollWidth: document.documentElement.scrollWidth, smallTapTargets: 0, tapTargets: 0,
@@ -133,27 +133,39 @@ class PageProbe:
         self._layers: list[dict[str, Any]] = []
         self._layers_seen = asyncio.Event()
 
+    # CDP events a tab forwards to the probe of the URL it is capturing.
+    EVENTS = ("Network.requestWillBeSent", "Network.responseReceived", "Network.loadingFinished",
+              "Network.loadingFailed", "CSS.styleSheetAdded", "LayerTree.layerTreeDidChange")
+
+    @staticmethod
+    async def enable(cdp: CDPSession) -> None:
+        """Enable the CDP domains once per tab (a tab captures many URLs of one site)."""
+        await asyncio.gather(cdp.send("Network.enable"), cdp.send("Performance.enable"), cdp.send("Profiler.enable"),
+                             cdp.send("DOM.enable"))
+        await asyncio.gather(cdp.send("CSS.enable"), cdp.send("Network.setCacheDisabled", {"cacheDisabled": True}))
+
+    def on_cdp(self, name: str, event: dict[str, Any]) -> None:
+        handler = {"Network.requestWillBeSent": self._on_request, "Network.responseReceived": self._on_response,
+                   "Network.loadingFinished": self._on_finished, "Network.loadingFailed": self._on_failed,
+                   "CSS.styleSheetAdded": self._on_sheet, "LayerTree.layerTreeDidChange": self._on_layers}[name]
+        handler(event)
+
+    def on_page_error(self, exc: Any) -> None:
+        self.capture.page_errors.append(str(exc)[:500])
+
     async def start(self) -> None:
-        cdp = self.cdp
-        cdp.on("Network.requestWillBeSent", self._on_request)
-        cdp.on("Network.responseReceived", self._on_response)
-        cdp.on("Network.loadingFinished", self._on_finished)
-        cdp.on("Network.loadingFailed", self._on_failed)
-        cdp.on("CSS.styleSheetAdded", self._on_sheet)
-        cdp.on("LayerTree.layerTreeDidChange", self._on_layers)
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda exc: self.capture.page_errors.append(str(exc)[:500]))
+        """Start the per-URL trackers (coverage, CSS rule usage) just before navigation."""
         await asyncio.gather(
-            cdp.send("Network.enable"),
-            cdp.send("Performance.enable"),
-            cdp.send("Profiler.enable"),
-            cdp.send("DOM.enable"),
+            self.cdp.send("Profiler.startPreciseCoverage", {"callCount": False, "detailed": True}),
+            self.cdp.send("CSS.startRuleUsageTracking"),
         )
-        await asyncio.gather(
-            cdp.send("Profiler.startPreciseCoverage", {"callCount": False, "detailed": True}),
-            cdp.send("CSS.enable"),
-        )
-        await cdp.send("CSS.startRuleUsageTracking")
+
+    async def stop(self) -> None:
+        """Stop what ``collect`` did not (after a failed navigation), so the tab can be reused."""
+        with contextlib.suppress(Exception):
+            await self.cdp.send("Profiler.stopPreciseCoverage")
+        with contextlib.suppress(Exception):
+            await self.cdp.send("CSS.stopRuleUsageTracking")
 
     async def collect(self) -> None:
         """Read every collector; each failure is recorded in ``timing`` and does not stop the others."""
@@ -227,9 +239,6 @@ class PageProbe:
             await self.cdp.send("LayerTree.disable")
         cap.timing["layers_screenshot_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
-    async def collect_mobile(self) -> dict[str, Any]:
-        return await self.page.evaluate(_MOBILE_JS)
-
     # -- event handlers -------------------------------------------------------------------------------
     def _on_request(self, event: dict[str, Any]) -> None:
         req = event["request"]
@@ -272,7 +281,7 @@ class PageProbe:
             self._layers = event["layers"]
             self._layers_seen.set()
 
-    def _on_console(self, message: Any) -> None:
+    def on_console(self, message: Any) -> None:
         if len(self.capture.console) < 200:
             self.capture.console.append({"type": message.type, "text": message.text[:500]})
 

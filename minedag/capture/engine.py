@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
 from minedag.capture.chromium import find_chromium, launch_args
-from minedag.capture.collectors import PageProbe, axe_source
+from minedag.capture.collectors import MOBILE_JS, PageProbe, axe_source
 from minedag.capture.model import PageCapture
 from minedag.urls import InvalidURL, UrlPolicy, site_of
 
@@ -76,12 +76,25 @@ class CaptureOptions:
 
 
 @dataclass
+class _Tab:
+    """A page with its CDP session, reused for many URLs of one site (a new tab costs a renderer start)."""
+
+    page: Page
+    cdp: CDPSession
+    probe: PageProbe | None = None
+    dialogs: int = 0
+    popups: int = 0
+    crashed: bool = False
+
+
+@dataclass
 class _SiteContext:
     context: BrowserContext
     opened: int = 0
     in_flight: int = 0
     retiring: bool = False
     last_used: float = field(default_factory=time.monotonic)
+    idle: list[_Tab] = field(default_factory=list)
 
 
 class Capturer:
@@ -205,25 +218,40 @@ class Capturer:
         cap.timing["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return cap
 
+    async def _new_tab(self, sc: _SiteContext) -> _Tab:
+        page = await sc.context.new_page()
+        cdp = await sc.context.new_cdp_session(page)
+        tab = _Tab(page, cdp)
+
+        def forward(name: str) -> Callable[[dict[str, Any]], None]:
+            return lambda event: tab.probe.on_cdp(name, event) if tab.probe else None
+
+        for name in PageProbe.EVENTS:
+            cdp.on(name, forward(name))
+        page.on("console", lambda m: tab.probe.on_console(m) if tab.probe else None)
+        page.on("pageerror", lambda e: tab.probe.on_page_error(e) if tab.probe else None)
+        page.on("dialog", lambda d: (setattr(tab, "dialogs", tab.dialogs + 1), asyncio.ensure_future(d.dismiss())))
+        page.on("popup", lambda _p: setattr(tab, "popups", tab.popups + 1))
+        page.on("crash", lambda _p: setattr(tab, "crashed", True))
+        if not self.options.bare:
+            await PageProbe.enable(cdp)
+        return tab
+
     async def _capture_into(self, cap: PageCapture, *, mobile: bool) -> None:
         o = self.options
+        t_setup = time.perf_counter()
         sc = await self._context(site_of(cap.url), mobile)
-        page = await sc.context.new_page()
-        dialogs: list[int] = [0]
-        page.on("dialog", lambda d: (dialogs.__setitem__(0, dialogs[0] + 1), asyncio.ensure_future(d.dismiss())))
-        page.on("crash", lambda _p: cap.page_errors.append("renderer crashed"))
-        page.on("popup", lambda _p: setattr(cap, "popups", cap.popups + 1))
+        tab: _Tab | None = None
+        reusable = False
         try:
-            if o.bare:
-                response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
-                self._record_response(cap, response)
-                cap.rendered_html = await page.content()
-                cap.ok = True
-                return
-            cdp = await sc.context.new_cdp_session(page)
-            probe = PageProbe(page, cdp, cap, axe=o.axe, screenshot=o.screenshot)
-            await probe.start()
+            tab = sc.idle.pop() if sc.idle else await self._new_tab(sc)
+            tab.dialogs = tab.popups = 0
+            page = tab.page
+            probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot)
+            if not o.bare:
+                await probe.start()
             t0 = time.perf_counter()
+            cap.timing["setup_ms"] = round((t0 - t_setup) * 1000, 1)
             try:
                 response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
             except PlaywrightTimeout:
@@ -236,36 +264,54 @@ class Capturer:
                 if kind == "aborted" and cap.content_type and not cap.content_type.startswith(_HTML_TYPES):
                     kind, message = "not_html", f"not HTML: {cap.content_type} (downloads are disabled)"
                 cap.fail(kind, message)
+                await probe.stop()
+                reusable = not tab.crashed
                 return
             cap.timing["navigate_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             await self._record_response(cap, response)
+            if o.bare:
+                cap.rendered_html = await page.content()
+                cap.ok = reusable = True
+                return
             if not cap.content_type or not cap.content_type.split(";")[0].strip().startswith(_HTML_TYPES):
                 cap.fail("not_html", f"not HTML: {cap.content_type or 'no content type'}")
+                await probe.stop()
+                reusable = True
                 return
+            t1 = time.perf_counter()
             await page.wait_for_timeout(o.settle_ms)
             nodes = await page.evaluate("document.getElementsByTagName('*').length")
             cap.performance_metrics["DomNodesTotal"] = nodes
             if nodes > o.max_dom_nodes:
                 cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}")
+                await probe.stop()
                 return
-            html = await page.content()
-            cap.rendered_html = html[: o.max_html_bytes]
+            cap.rendered_html = (await page.content())[: o.max_html_bytes]
             cap.robots_txt = await self._robots_txt(page, site_of(cap.final_url or cap.url))
+            cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
-            cap.dialogs = dialogs[0]
-            cap.ok = True
-            if "renderer crashed" in cap.page_errors:
-                cap.fail("crash", "the renderer crashed while the page was captured")
+            cap.ok = reusable = True
         finally:
-            cap.dialogs = max(cap.dialogs, dialogs[0])
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(page.close(), 5)
-            if not page.is_closed():  # a hung renderer: drop the whole context
-                sc.retiring = True
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(sc.context.close(), 10)
-                self._contexts = {k: v for k, v in self._contexts.items() if v is not sc}
+            if tab is not None:
+                tab.probe = None
+                cap.dialogs, cap.popups = tab.dialogs, tab.popups
+                if tab.crashed:
+                    cap.fail("crash", "the renderer crashed while the page was captured")
+                    reusable = False
+            if tab is not None and reusable and not sc.retiring and len(sc.idle) < o.pages_in_flight:
+                sc.idle.append(tab)
+            elif tab is not None:
+                await self._close_tab(tab, sc)
             await self._release(sc)
+
+    async def _close_tab(self, tab: _Tab, sc: _SiteContext) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(tab.page.close(), 5)
+        if not tab.page.is_closed():  # a hung renderer: drop the whole context
+            sc.retiring = True
+            self._contexts = {k: v for k, v in self._contexts.items() if v is not sc}
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sc.context.close(), 10)
 
     async def _record_response(self, cap: PageCapture, response: Any) -> None:
         if response is None:
@@ -315,8 +361,7 @@ class Capturer:
         page = await sc.context.new_page()
         try:
             await page.goto(url, wait_until="load", timeout=self.options.nav_timeout_s * 1000)
-            probe = PageProbe(page, None, PageCapture(url=url))  # type: ignore[arg-type]
-            return await probe.collect_mobile()
+            return await page.evaluate(MOBILE_JS)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(page.close(), 5)

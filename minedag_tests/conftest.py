@@ -1,0 +1,36 @@
+"""Shared fixtures: the sample site on a local port, capture options for it, and captures made once."""
+
+from __future__ import annotations
+
+import pytest
+
+from minedag.capture import CaptureOptions, PageCapture, capture_urls
+from minedag.sample_site.server import SiteServer
+
+
+@pytest.fixture(scope="session")
+def site() -> SiteServer:
+    server = SiteServer(slow_seconds=1.0, hang_seconds=30).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def options(site: SiteServer) -> CaptureOptions:
+    return CaptureOptions(host_rules=site.host_rules, allow_hosts=("*.test", "*.invalid"), nav_timeout_s=8, capture_timeout_s=25)
+
+
+SAMPLE_PAGES = [
+    "http://shop.test/", "http://shop.test/products/terra-mug", "http://shop.test/products/aurora-lamp",
+    "http://shop.test/products/atlas-backpack", "http://shop.test/checkout", "http://shop.test/old-catalog",
+    "http://shop.test/search", "http://shop.test/products/discontinued-widget",
+    "http://blog.test/about", "http://blog.test/posts/accessible-forms", "http://blog.test/posts/structured-data",
+    "http://people.test/signup", "http://people.test/users/ada", "http://docs.test/internal/draft",
+    "http://docs.test/guides/webhooks", "http://app.test/pricing", "http://app.test/dashboard", "http://app.test/settings",
+]
+
+
+@pytest.fixture(scope="session")
+def captures(options: CaptureOptions) -> dict[str, PageCapture]:
+    """The sample pages above, captured once for the whole session with one browser."""
+    return {c.url: c for c in capture_urls(SAMPLE_PAGES, options)}

@@ -1,0 +1,84 @@
+"""Each collector, on real pages of the sample site in a real Chromium."""
+
+import json
+
+
+def test_response_redirect_and_status(captures):
+    redirected = captures["http://shop.test/old-catalog"]
+    assert redirected.ok and redirected.status == 200
+    assert redirected.final_url == "http://shop.test/catalog"
+    assert redirected.redirect_chain == [{"url": "http://shop.test/old-catalog", "status": 301}]
+    missing = captures["http://shop.test/products/discontinued-widget"]
+    assert missing.ok and missing.status == 404 and missing.http_error
+    page = captures["http://shop.test/products/aurora-lamp"]
+    assert page.content_type.startswith("text/html") and len(page.content_hash) == 64
+    assert "Aurora Desk Lamp" in page.raw_html and "Aurora Desk Lamp" in page.rendered_html
+    assert set(page.versions) == {"chromium", "playwright", "axe_core", "minedag"}
+
+
+def test_accessibility_tree_names_the_signup_button(captures):
+    nodes = captures["http://people.test/signup"].ax_tree
+    assert any(n["role"] == "button" and n["name"] == "Sign up" for n in nodes)
+    assert any(n["role"] == "textbox" and n["name"] == "Email" for n in nodes)
+
+
+def test_dom_snapshot_has_computed_styles_and_boxes(captures):
+    snap = captures["http://shop.test/"].dom_snapshot
+    strings, layout = snap["strings"], snap["document"]["layout"]
+    assert len(layout["nodeIndex"]) > 50 and len(layout["bounds"]) == len(layout["nodeIndex"])
+    assert "fixed" in strings and any("Inter" in s for s in strings)
+
+
+def test_layer_tree_has_the_3d_transformed_and_will_change_layers(captures):
+    layers = captures["http://shop.test/"].layers
+    reasons = {r for layer in layers for r in layer["compositingReasons"]}
+    assert len(layers) >= 3
+    assert reasons & {"WillChangeTransform", "Trivial3DTransform", "3DTransform", "ActiveTransformAnimation"}, reasons
+
+
+def test_axe_reports_image_alt_on_the_page_without_alt(captures):
+    broken = {v["id"] for v in captures["http://shop.test/products/terra-mug"].axe["violations"]}
+    fine = {v["id"] for v in captures["http://shop.test/products/aurora-lamp"].axe["violations"]}
+    assert "image-alt" in broken and "image-alt" not in fine
+    assert captures["http://shop.test/products/terra-mug"].axe["engine"].startswith("4.")
+    assert "color-contrast" in {v["id"] for v in captures["http://blog.test/about"].axe["violations"]}
+
+
+def test_performance_metrics_paint_and_navigation_timing(captures):
+    cap = captures["http://shop.test/"]
+    assert cap.performance_metrics["Nodes"] > 50 and cap.performance_metrics["LayoutCount"] >= 1
+    assert cap.paint["first-contentful-paint"] > 0 and cap.paint["largest-contentful-paint"] > 0
+    assert cap.navigation_timing["loadEventEnd"] >= cap.navigation_timing["responseStart"] > 0
+    assert cap.cls is not None and cap.cls >= 0
+
+
+def test_network_log_css_and_js_coverage(captures):
+    cap = captures["http://app.test/pricing"]
+    urls = [r["url"] for r in cap.network]
+    assert "http://app.test/pricing" in urls and "http://app.test/assets/site.css" in urls
+    css = next(r for r in cap.network if r["url"].endswith("site.css"))
+    assert css["status"] == 200 and css["bytes"] > 1000
+    assert cap.css_coverage["total_bytes"] > cap.css_coverage["used_bytes"] > 0  # most rules unused on one page
+    assert cap.js_coverage["total_bytes"] > 0  # the countdown script
+
+
+def test_stylesheets_custom_properties_and_breakpoints(captures):
+    css = captures["http://shop.test/"].stylesheets
+    assert css["customProperties"]["--color-brand"] == "#1f4fd1"
+    assert any("768px" in m for m in css["media"])
+
+
+def test_screenshot_robots_and_console(captures, options):
+    cap = captures["http://shop.test/"]
+    assert cap.screenshot and cap.screenshot[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Disallow: /internal/" in cap.robots_txt
+    json.loads(cap.to_json())  # serialisable
+
+
+def test_console_messages_and_page_errors(options):
+    from minedag.capture import capture_urls
+
+    (cap,) = capture_urls(["http://lab.test/console-errors"], options)
+    assert cap.ok
+    assert {"type": "error", "text": "boom from console"} in cap.console
+    assert any("undefinedFunctionCall" in e for e in cap.page_errors)
