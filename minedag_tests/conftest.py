@@ -22,7 +22,7 @@ def options(site: SiteServer) -> CaptureOptions:
 
 SAMPLE_PAGES = [
     "http://shop.test/", "http://shop.test/products/terra-mug", "http://shop.test/products/aurora-lamp",
-    "http://shop.test/products/atlas-backpack", "http://shop.test/checkout", "http://shop.test/old-catalog",
+    "http://shop.test/products/atlas-backpack", "http://shop.test/products/pulse-headphones", "http://shop.test/checkout", "http://shop.test/old-catalog",
     "http://shop.test/search", "http://shop.test/products/discontinued-widget",
     "http://blog.test/about", "http://blog.test/posts/accessible-forms", "http://blog.test/posts/structured-data",
     "http://people.test/signup", "http://people.test/users/ada", "http://docs.test/internal/draft",

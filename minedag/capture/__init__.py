@@ -3,7 +3,7 @@
 No Dagster imports here: the capture layer is plain Python, usable from the CLI and tests.
 """
 
-from minedag.capture.engine import Capturer, CaptureOptions, capture_urls
+from minedag.capture.engine import CaptureOptions, Capturer, capture_urls
 from minedag.capture.model import PageCapture
 
 __all__ = ["CaptureOptions", "Capturer", "PageCapture", "capture_urls"]

@@ -1,12 +1,9 @@
 import dagster as dg
 
-from minedag.defs.partitions import url_partitions
-
 # Mining runs stay in one process: one browser per run, no 2.5 s per-step process start.
 mine_job = dg.define_asset_job(
     "mine",
     selection=dg.AssetSelection.groups("capture", "profiles"),
-    partitions_def=url_partitions,
     executor_def=dg.in_process_executor,
     description="Capture a batch of URLs once and extract every mining profile from the captures.",
 )

@@ -1,10 +1,10 @@
 import dagster as dg
 
+from minedag.capture.model import PageCapture
 from minedag.defs.capture import page_capture
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
 from minedag.defs.resources import StoreResource
 from minedag.profiles import MiningProfile, all_profiles, extract_record
-from minedag.capture.model import PageCapture
 from minedag.profiles.spec import BASE_COLUMNS
 
 

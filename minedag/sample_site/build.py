@@ -77,7 +77,7 @@ def page(host: str, path: str, title: str, body: str, *, description: str | None
     """One HTML document in the shared layout (fixed header, nav, footer)."""
     url = f"http://{host}{path}"
     desc = description if description != "" else f"{title} on {host.split('.')[0].title()} by Northwind."
-    head = [f'<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    head = ['<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{_e(title)}</title>"]
     if desc is not None:
         head.append(f'<meta name="description" content="{_e(desc)}">')

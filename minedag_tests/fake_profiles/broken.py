@@ -1,0 +1,1 @@
+NOT_A_PROFILE = 1

@@ -1,0 +1,119 @@
+"""Real Dagster: in-process materialisations, the URL-file sensor against an instance, the CLI end to end."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from minedag.defs.automation import url_file_sensor
+from minedag.defs.capture import page_capture
+from minedag.defs.jobs import mine_job
+from minedag.defs.partitions import url_partitions
+from minedag.defs.profiles import profile_assets
+from minedag.defs.resources import BrowserResource, StoreResource
+from minedag.mining import mine
+from minedag.store import Store
+
+URLS = ["http://shop.test/", "http://shop.test/products/terra-mug", "http://blog.test/posts/design-tokens",
+        "http://people.test/users/grace", "http://docs.test/guides/orders-api", "http://app.test/missing", "http://lab.test/pdf"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def local_defs(site, data):
+    return dg.Definitions(
+        assets=[page_capture, *profile_assets], jobs=[mine_job],
+        resources={"browser": BrowserResource(host_rules=site.host_rules, allow_hosts=["*.test"]),
+                   "store": StoreResource(root=str(data / "store"))},
+    )
+
+
+def test_mine_job_materialises_capture_and_profiles_for_a_batch_of_partitions(site, data):
+    instance = dg.DagsterInstance.ephemeral()
+    (result,) = mine(instance, URLS, defs=local_defs(site, data))
+    assert result.success
+    assert sorted(instance.get_dynamic_partitions("urls")) == sorted(URLS)
+    mats = result.asset_materializations_for_node("page_capture")
+    assert sorted(m.partition for m in mats) == sorted(URLS)
+    by_url = {m.partition: m.metadata for m in mats}
+    assert by_url["http://lab.test/pdf"]["ok"].value is False and "not HTML" in by_url["http://lab.test/pdf"]["error"].value
+    assert by_url["http://app.test/missing"]["status"].value == 404
+    store = Store(data / "store")
+    for name in ("seo_optimizer", "schema_linker"):
+        table = store.read_records(name, URLS)
+        assert sorted(table.column("url").to_pylist()) == sorted(URLS)
+    seo = {r["url"]: r for r in store.read_records("seo_optimizer", URLS).to_pylist()}
+    assert seo["http://lab.test/pdf"]["quality"] == 0 and seo["http://shop.test/"]["quality"] > 80
+
+
+def test_a_profile_change_re_extracts_from_stored_captures_without_browsing(site, data):
+    instance = dg.DagsterInstance.ephemeral()
+    url = "http://blog.test/posts/design-tokens"
+    mine(instance, [url], defs=local_defs(site, data))
+    hits_before = sum(site.hits.values())
+    result = dg.materialize(profile_assets, partition_key=url, instance=instance,
+                            resources={"store": StoreResource(root=str(data / "store"))})
+    assert result.success
+    assert sum(site.hits.values()) == hits_before  # no page was loaded again
+    assert {m.partition for m in result.get_asset_materialization_events()} == {url}
+
+
+def test_url_file_sensor_adds_partitions_and_requests_batched_runs(data):
+    (data / "urls").mkdir(parents=True)
+    lines = [f"http://shop.test/item/{i}" for i in range(120)] + ["http://shop.test/item/3", "not a url", "# comment"]
+    (data / "urls" / "batch.txt").write_text("\n".join(lines) + "\n")
+    from minedag.definitions import defs
+
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+        result = url_file_sensor(ctx)
+        assert len(result.dynamic_partitions_requests[0].partition_keys) == 120
+        assert len(result.run_requests) == 3  # 120 URLs in batches of 50, not 120 runs
+        first = result.run_requests[0].tags
+        assert first["dagster/asset_partition_range_start"] == "http://shop.test/item/0"
+        assert first["dagster/asset_partition_range_end"] == "http://shop.test/item/49"
+        instance.add_dynamic_partitions(url_partitions.name, result.dynamic_partitions_requests[0].partition_keys)
+        again = url_file_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor,
+                                                        repository_def=defs.get_repository_def()))
+        assert isinstance(again, dg.SkipReason)
+
+
+def test_definitions_load_cleanly():
+    from minedag.definitions import defs
+
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    assert {"page_capture", "profiles/seo_optimizer", "profiles/ux_pattern_analyzer"} <= keys
+    assert defs.resolve_job_def("mine") is not None
+
+
+def test_cli_demo_end_to_end(tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("http://shop.test/\nhttp://blog.test/about\nhttp://lab.test/image.png\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "MINEDAG_DATA": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--urls", str(urls)], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert "captured as HTML" in out.stdout, out.stdout + out.stderr
+    assert "failed http://lab.test/image.png: not HTML: image/png" in out.stdout.replace("\n", " ")
+    status = subprocess.run([sys.executable, "-m", "minedag.cli", "status", "--json"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    summary = json.loads(status.stdout)
+    assert summary["captures"] == {"ok": 2, "failed": 1} and summary["records"]["seo_optimizer"] == 3
+
+
+def test_every_cli_command_has_help():
+    from minedag.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        assert sub.description, name
+        assert subprocess.run([sys.executable, "-m", "minedag.cli", name, "--help"], capture_output=True, cwd=REPO).returncode == 0
