@@ -49,6 +49,7 @@ class CaptureOptions:
         settle_ms: wait after ``load`` for late layout and paints.
         recycle_context_every: pages after which a site's context is replaced (keeps memory flat).
         max_contexts: open contexts kept at once (least recently used idle ones are closed).
+        idle_tabs_per_site: warm tabs kept per site for reuse (a new tab costs a renderer start).
         max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
@@ -64,6 +65,7 @@ class CaptureOptions:
     settle_ms: int = 150
     recycle_context_every: int = 40
     max_contexts: int = 6
+    idle_tabs_per_site: int = 1  # each tab is a renderer process (~40-70 MB): keep few warm
     max_dom_nodes: int = 100_000
     max_html_bytes: int = 3_000_000
     emulation: Literal["desktop", "mobile", "both"] = "desktop"
@@ -298,7 +300,7 @@ class Capturer:
                 if tab.crashed:
                     cap.fail("crash", "the renderer crashed while the page was captured")
                     reusable = False
-            if tab is not None and reusable and not sc.retiring and len(sc.idle) < o.pages_in_flight:
+            if tab is not None and reusable and not sc.retiring and len(sc.idle) < o.idle_tabs_per_site:
                 sc.idle.append(tab)
             elif tab is not None:
                 await self._close_tab(tab, sc)
@@ -404,7 +406,11 @@ def interleave_by_site(urls: list[str]) -> list[str]:
 
 def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
                  on_capture: Callable[[PageCapture], None] | None = None) -> list[PageCapture]:
-    """Synchronous wrapper: capture ``urls`` with one browser; ``on_capture`` sees each capture as it lands."""
+    """Synchronous wrapper: capture ``urls`` with one browser.
+
+    With ``on_capture``, each capture is handed over as it lands and not kept (memory stays flat over
+    thousands of URLs) and the returned list is empty; without it, every capture is returned.
+    """
 
     async def run() -> list[PageCapture]:
         out = []
@@ -412,7 +418,8 @@ def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
             async for cap in capturer.capture_many(urls):
                 if on_capture:
                     on_capture(cap)
-                out.append(cap)
+                else:
+                    out.append(cap)
         return out
 
     return asyncio.run(run())
