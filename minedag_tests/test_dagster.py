@@ -13,7 +13,7 @@ from minedag.defs.automation import url_file_sensor
 from minedag.defs.capture import page_capture
 from minedag.defs.jobs import mine_job
 from minedag.defs.partitions import url_partitions
-from minedag.defs.profiles import profile_assets
+from minedag.defs.profiles import mining_profiles
 from minedag.defs.resources import BrowserResource, StoreResource
 from minedag.mining import mine
 from minedag.store import Store
@@ -31,7 +31,7 @@ def data(tmp_path, monkeypatch):
 
 def local_defs(site, data):
     return dg.Definitions(
-        assets=[page_capture, *profile_assets], jobs=[mine_job],
+        assets=[page_capture, mining_profiles], jobs=[mine_job],
         resources={"browser": BrowserResource(host_rules=site.host_rules, allow_hosts=["*.test"]),
                    "store": StoreResource(root=str(data / "store"))},
     )
@@ -60,7 +60,7 @@ def test_a_profile_change_re_extracts_from_stored_captures_without_browsing(site
     url = "http://blog.test/posts/design-tokens"
     mine(instance, [url], defs=local_defs(site, data))
     hits_before = sum(site.hits.values())
-    result = dg.materialize(profile_assets, partition_key=url, instance=instance,
+    result = dg.materialize([mining_profiles], partition_key=url, instance=instance,
                             resources={"store": StoreResource(root=str(data / "store"))})
     assert result.success
     assert sum(site.hits.values()) == hits_before  # no page was loaded again

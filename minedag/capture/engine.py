@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import os
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ class CaptureOptions:
         host_rules: Chromium ``--host-resolver-rules`` (the sample site maps ``*.test`` to 127.0.0.1).
         allow_hosts: host globs / CIDRs allowed despite resolving to private addresses (SSRF guard).
         pages_in_flight: pages captured concurrently by one browser.
+        pages_per_site: of those, at most this many on one site (politeness and memory).
         nav_timeout_s: navigation (load event) timeout.
         capture_timeout_s: hard limit for a whole capture, collectors included.
         settle_ms: wait after ``load`` for late layout and paints.
@@ -60,12 +62,13 @@ class CaptureOptions:
     host_rules: str = ""
     allow_hosts: tuple[str, ...] = ()
     pages_in_flight: int = max(2, 2 * (os.cpu_count() or 1))
+    pages_per_site: int = 2
     nav_timeout_s: float = 20.0
     capture_timeout_s: float = 45.0
     settle_ms: int = 150
     recycle_context_every: int = 40
     max_contexts: int = 6
-    idle_tabs_per_site: int = 1  # each tab is a renderer process (~40-70 MB): keep few warm
+    idle_tabs_per_site: int = 2  # each tab is a renderer process (~40-70 MB): keep few warm
     max_dom_nodes: int = 100_000
     max_html_bytes: int = 3_000_000
     emulation: Literal["desktop", "mobile", "both"] = "desktop"
@@ -370,38 +373,57 @@ class Capturer:
             await self._release(sc)
 
     async def capture_many(self, urls: Iterable[str]) -> AsyncIterator[PageCapture]:
-        """Capture ``urls`` with ``pages_in_flight`` concurrency, yielding captures as they finish."""
-        queue = interleave_by_site(list(urls))
-        semaphore = asyncio.Semaphore(self.options.pages_in_flight)
+        """Capture ``urls``, yielding captures as they finish.
 
-        async def one(url: str) -> PageCapture:
-            async with semaphore:
-                cap = await self.capture(url)
-                if cap.error_kind == "browser":  # the browser died: relaunch and retry once
-                    await self._close_browser()
-                    cap = await self.capture(url)
-                return cap
+        At most ``pages_in_flight`` pages at once and ``pages_per_site`` per site; sites already open are
+        preferred, and a site's context is closed as soon as its last URL is done, so only a few renderer
+        processes live at any time (each is 40-70 MB).
+        """
+        queues: dict[str, deque[str]] = {}
+        for url in urls:
+            queues.setdefault(site_of(url), deque()).append(url)
+        active: dict[str, int] = {}
+        running: dict[asyncio.Task[PageCapture], str] = {}
 
-        tasks = [asyncio.ensure_future(one(u)) for u in queue]
+        def next_site() -> str | None:
+            for site in active:
+                if queues.get(site) and active[site] < self.options.pages_per_site:
+                    return site
+            return next((site for site, queue in queues.items() if queue and site not in active), None)
+
         try:
-            for task in asyncio.as_completed(tasks):
-                yield await task
+            while queues or running:
+                while len(running) < self.options.pages_in_flight and (site := next_site()) is not None:
+                    active[site] = active.get(site, 0) + 1
+                    running[asyncio.ensure_future(self._capture_retrying(queues[site].popleft()))] = site
+                if not running:
+                    break
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    site = running.pop(task)
+                    active[site] -= 1
+                    if not queues.get(site) and active[site] == 0:
+                        del active[site]
+                        queues.pop(site, None)
+                        await self._close_site(site)
+                    yield task.result()
         finally:
-            for task in tasks:
+            for task in running:
                 task.cancel()
 
+    async def _capture_retrying(self, url: str) -> PageCapture:
+        cap = await self.capture(url)
+        if cap.error_kind == "browser":  # the browser died: relaunch and retry once
+            await self._close_browser()
+            cap = await self.capture(url)
+        return cap
 
-def interleave_by_site(urls: list[str]) -> list[str]:
-    """Round-robin over sites so concurrent pages spread across hosts (and contexts)."""
-    by_site: dict[str, list[str]] = {}
-    for url in urls:
-        by_site.setdefault(site_of(url), []).append(url)
-    out: list[str] = []
-    queues = list(by_site.values())
-    while queues:
-        out.extend(q.pop(0) for q in queues)
-        queues = [q for q in queues if q]
-    return out
+    async def _close_site(self, site: str) -> None:
+        for key in [(site, False), (site, True)]:
+            sc = self._contexts.get(key)
+            if sc is not None and sc.in_flight == 0:
+                del self._contexts[key]
+                await _close_quietly(sc.context)
 
 
 def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,

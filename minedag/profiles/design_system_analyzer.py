@@ -119,7 +119,7 @@ def _hex(css: str) -> str:
         return css.strip().lower()
     if m.group(4) is not None and float(m.group(4)) == 0:
         return "transparent"
-    return "#%02x%02x%02x" % tuple(int(m.group(i)) for i in (1, 2, 3))
+    return "#{:02x}{:02x}{:02x}".format(*tuple(int(m.group(i)) for i in (1, 2, 3)))
 
 
 def _px(value: str) -> float:

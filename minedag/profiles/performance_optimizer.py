@@ -24,7 +24,7 @@ def extract(page: PageView) -> dict[str, Any]:
         sizes[kind] += int(r.get("bytes") or 0)
     requests["total"], sizes["total"] = sum(requests.values()), sum(sizes.values())
     reasons = Counter(reason for layer in cap.layers for reason in layer.get("compositingReasons", []))
-    memory = sum(int(l.get("width", 0)) * int(l.get("height", 0)) * 4 for l in cap.layers if l.get("drawsContent"))
+    memory = sum(int(layer.get("width", 0)) * int(layer.get("height", 0)) * 4 for layer in cap.layers if layer.get("drawsContent"))
     return {
         "ttfb_ms": _ms(nav, "responseStart", "startTime"),
         "fcp_ms": cap.paint.get("first-contentful-paint"),
@@ -41,7 +41,7 @@ def extract(page: PageView) -> dict[str, Any]:
         "runtime_metrics": to_json({k: cap.performance_metrics[k] for k in _RUNTIME if k in cap.performance_metrics}),
         "layer_count": len(cap.layers),
         "compositing": to_json({"reasons": dict(reasons.most_common()), "layer_memory_bytes": memory,
-                                "transformed_layers": sum(1 for l in cap.layers if l.get("transform"))}),
+                                "transformed_layers": sum(1 for layer in cap.layers if layer.get("transform"))}),
     }
 
 

@@ -52,7 +52,7 @@ def extract(page: PageView) -> dict[str, Any]:
     overlays = sorted({"modal" for e in els if e.attrs.get("role") == "dialog" or "modal" in cls(e)}
                       | {"cookie-banner" for e in els if "cookie" in " ".join(cls(e)) or "cookie" in e.attrs.get("aria-label", "").lower()})
     fixed = [e for e in els if e.styles.get("position") in ("fixed", "sticky")]
-    layer_fixed = sum(1 for l in cap.layers if l.get("stickyPositionConstraint") or "FixedPosition" in " ".join(l.get("compositingReasons", [])))
+    layer_fixed = sum(1 for layer in cap.layers if layer.get("stickyPositionConstraint") or "FixedPosition" in " ".join(layer.get("compositingReasons", [])))
     darks = _dark_patterns(page)
     headings = [(e.tag, _px(e.styles.get("font-size", ""))) for e in els if e.tag in ("h1", "h2", "h3")]
     h1_sizes = [s for t, s in headings if t == "h1"]

@@ -396,7 +396,7 @@ def build(root: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             urls.append(f"http://{host}{path}")
-        (site / "robots.txt").write_text("User-agent: *\nDisallow: /internal/\nCrawl-delay: 0\n\nSitemap: http://%s/sitemap.xml\n" % host)
+        (site / "robots.txt").write_text(f"User-agent: *\nDisallow: /internal/\nCrawl-delay: 0\n\nSitemap: http://{host}/sitemap.xml\n")
     img = root / "_assets" / "img"
     img.mkdir(parents=True, exist_ok=True)
     for i, (_pid, slug, name, *_rest) in enumerate(PRODUCTS):

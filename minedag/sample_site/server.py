@@ -64,7 +64,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             body = b"<!doctype html><html lang='en'><title>Not found</title><h1>Page not found</h1></html>"
             return self._send(404, body, _TYPES[".html"])
         data = file.read_bytes()
-        etag = '"%s"' % hashlib.sha1(data).hexdigest()[:16]
+        etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'
         headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True), "Cache-Control": "no-cache"}
         if self.headers.get("If-None-Match") == etag:
             return self._send(304, b"", None, headers)
