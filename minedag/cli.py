@@ -143,6 +143,73 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Which functionality and attributes to collect for a goal in plain words ("train an SEO model")."""
+    from minedag.discover import DiscoveryError, discover
+
+    try:
+        answer = discover(args.prompt, top=args.top)
+    except DiscoveryError as exc:
+        if args.json:
+            print(json.dumps({"prompt": args.prompt, "error": str(exc), "functionalities": [], "custom": False}))
+        else:
+            err.print(f"[yellow]{exc}[/]")
+        return 2
+    if args.json:
+        print(json.dumps(answer, default=str))
+        return 0
+    if answer["custom"]:
+        console.print(f"[bold]{answer['note']}[/]")
+        _attribute_table("custom attribute list", answer["custom_attributes"])
+    for f in answer["functionalities"]:
+        console.print(f"\n[bold]{f['name']}[/] (score {f['score']:.2f}): {f['description']}")
+        console.print(f"  model types (profiles): {', '.join(f['model_types'])}; suits: {', '.join(f['model_kinds'])}")
+        _attribute_table(f"attributes of {f['name']}", f["attributes"])
+    return 0
+
+
+def _attribute_table(title: str, attributes: list[dict]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("attribute", "type", "role", "coverage", "description"):
+        table.add_column(column, overflow="fold")
+    for a in attributes:
+        cov = "not mined yet" if a["coverage"] is None else f"{a['coverage']:.0%}"
+        table.add_row(a["name"] + (" *" if a["required"] else ""), a["type"], a["role"], cov, a["description"])
+    console.print(table)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score discovery and the profiles against pinned test sets and the corpus; fail below a floor."""
+    from minedag.evaluation import gate
+    from minedag.evaluation.discover_eval import evaluate
+
+    scores: dict[str, float] = {}
+    report = evaluate()
+    scores.update({k: v for k, v in report.items() if k.startswith("discover_")})
+    if args.corpus:
+        from minedag.evaluation.corpus import evaluate_corpus
+
+        scores.update(evaluate_corpus(Path(args.corpus), console=None if args.json else console))
+    failures = gate.check(scores)
+    if args.json:
+        print(json.dumps({"scores": scores, "floors": gate.floors(), "failures": failures, "discover_misses": report["misses"]}))
+    else:
+        table = Table(title="minedag eval")
+        for column in ("score", "value", "floor"):
+            table.add_column(column)
+        floors = gate.floors()
+        for name, value in scores.items():
+            table.add_row(name, f"{value:.3f}", f"{floors[name]:.3f}" if name in floors else "-")
+        console.print(table)
+        for miss in report["misses"]:
+            console.print(f"  discover miss: {miss['prompt']!r} expected {miss['expected']} got {miss['got']}")
+        for failure in failures:
+            console.print(f"  [red]below floor[/] {failure}")
+    if args.pin:
+        gate.pin(scores, allow_lower=args.allow_lower_floor)
+    return 1 if failures and not args.pin else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minedag", description="Turn live web pages into typed, versioned ML training data.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -159,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="text file, one URL per line, # comments")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_add_urls)
+    p = sub.add_parser("discover", help=cmd_discover.__doc__, description=cmd_discover.__doc__)
+    p.add_argument("prompt", help='what the model should do, e.g. "what should I collect to train an SEO model?"')
+    p.add_argument("--top", type=int, default=3, help="functionalities to show (default 3)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (functionalities ranked best first)")
+    p.set_defaults(func=cmd_discover)
+    p = sub.add_parser("eval", help=cmd_eval.__doc__, description=cmd_eval.__doc__)
+    p.add_argument("--corpus", default=None, help="path of ../shared/corpus to score the profiles on real pages")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--pin", action="store_true", help="raise the pinned floors to these scores")
+    p.add_argument("--allow-lower-floor", action="store_true", help="with --pin: accept a floor that goes down")
+    p.set_defaults(func=cmd_eval)
     p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
     p.add_argument("--json", action="store_true", help="print compact JSON")
     p.set_defaults(func=cmd_status)

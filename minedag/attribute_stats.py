@@ -1,0 +1,41 @@
+"""Attribute coverage over stored records: share of successful rows with a value, and a few sample values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from minedag.profiles import all_profiles
+from minedag.store import Store
+
+
+def attribute_stats(store: Store, urls: list[str] | None = None, samples: int = 2) -> dict[str, dict[str, Any]]:
+    """``{"profile.attribute": {"coverage", "present", "rows", "samples"}}`` for every profile with records."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, profile in all_profiles().items():
+        table = store.read_records(name, urls, schema=profile.schema)
+        if table.num_rows == 0:
+            continue
+        ok = table.filter(pc.equal(table["ok"], True))
+        for attr in profile.attributes:
+            column = ok[attr.name]
+            present = _present(column)
+            values = column.filter(present).slice(0, samples).to_pylist() if ok.num_rows else []
+            out[f"{name}.{attr.name}"] = {
+                "coverage": round(pc.sum(present).as_py() / ok.num_rows, 4) if ok.num_rows else 0.0,
+                "present": int(pc.sum(present).as_py() or 0), "rows": ok.num_rows,
+                "samples": [str(v)[:120] for v in values],
+            }
+    return out
+
+
+def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Non-null and, for strings and lists, non-empty."""
+    valid = pc.is_valid(column)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pc.and_(valid, pc.greater(pc.fill_null(pc.utf8_length(column), 0), 0))
+    if pa.types.is_list(column.type):
+        return pc.and_(valid, pc.greater(pc.fill_null(pc.list_value_length(column), 0), 0))
+    return valid
