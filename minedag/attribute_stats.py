@@ -32,10 +32,8 @@ def attribute_stats(store: Store, urls: list[str] | None = None, samples: int = 
 
 
 def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Non-null and, for strings and lists, non-empty."""
+    """Non-null and, for strings, non-empty (an empty list is a real observation: "no violations")."""
     valid = pc.is_valid(column)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return pc.and_(valid, pc.greater(pc.fill_null(pc.utf8_length(column), 0), 0))
-    if pa.types.is_list(column.type):
-        return pc.and_(valid, pc.greater(pc.fill_null(pc.list_value_length(column), 0), 0))
     return valid

@@ -65,9 +65,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         console.print(f"  [red]failed[/] {p.url}: {p.error}")
     for p in http_errors:
         console.print(f"  [yellow]HTTP {p.status}[/] {p.url}")
+    from minedag.bundles.publish import latest_version
+    from minedag.mining import build_bundles
+    from minedag.settings import bundles_dir
+
+    with console.status("building, checking and publishing the eight training bundles...", spinner="dots"):
+        bundle_runs = build_bundles(instance)
+    bundles = Table(title="Training bundles")
+    for column in ("functionality", "latest version", "checks"):
+        bundles.add_column(column)
+    for name, run in bundle_runs.items():
+        checks = run.get_asset_check_evaluations()
+        passed = sum(1 for c in checks if c.passed)
+        bundles.add_row(name, latest_version(bundles_dir(), name) or "[red]not published[/]", f"{passed}/{len(checks)} passed")
+    console.print(bundles)
     runs_ok = all(r.success for r in results)
-    console.print(f"Dagster runs: {len(results)} ({'all succeeded' if runs_ok else 'some FAILED'})")
+    console.print(f"Dagster runs: {len(results)} mining, {len(bundle_runs)} bundle ({'all succeeded' if runs_ok else 'some FAILED'})")
     console.print(f"Captures and records: {store.root}")
+    console.print(f"Bundles: {bundles_dir()}/<functionality>/latest  (minedag bundles list)")
     console.print("Open the UI on these runs:  [bold]DAGSTER_HOME=$PWD .venv/bin/dagster dev[/]  (then http://127.0.0.1:3000)")
     return 0 if runs_ok and ok else 1
 
@@ -210,6 +225,45 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failures and not args.pin else 0
 
 
+def cmd_bundles(args: argparse.Namespace) -> int:
+    """List, show and compare training bundle versions under data/bundles."""
+    from minedag.bundles.inspect import bundle_diff, bundle_summary, bundles_overview
+    from minedag.settings import bundles_dir
+
+    root = bundles_dir()
+    if args.action == "list":
+        rows = bundles_overview(root)
+        if args.json:
+            print(json.dumps(rows))
+            return 0
+        table = Table(title=f"Bundles in {root}")
+        for column in ("functionality", "latest", "versions", "members", "avg quality"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(r["functionality"], r["latest"] or "-", str(r["versions"]), str(r["members"]), str(r["average_quality"]))
+        console.print(table)
+        return 0
+    if not args.functionality:
+        raise UsageError(f"`minedag bundles {args.action}` needs a functionality, e.g. seo_optimization")
+    if args.action == "show":
+        summary = bundle_summary(root, args.functionality, args.version)
+        if args.json:
+            print(json.dumps(summary, default=str))
+            return 0
+        console.print(f"[bold]{summary['functionality']}[/] version {summary['version']}: {summary['description']}")
+        console.print(f"  {summary['counts']}")
+        _attribute_table("coverage", [dict(a, samples=[]) for a in summary["attributes"]])
+        console.print(f"  linked schemas: {summary['linked_schemas'][:10]}")
+        console.print(f"  recommendations: {json.dumps(summary['recommendations'])}")
+        console.print(f"  path: {summary['path']}")
+        return 0
+    if len(args.versions) != 2:
+        raise UsageError("`minedag bundles diff FUNCTIONALITY V1 V2` needs two versions (see `minedag bundles list`)")
+    diff = bundle_diff(root, args.functionality, *args.versions)
+    print(json.dumps(diff, indent=None if args.json else 2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minedag", description="Turn live web pages into typed, versioned ML training data.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -237,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pin", action="store_true", help="raise the pinned floors to these scores")
     p.add_argument("--allow-lower-floor", action="store_true", help="with --pin: accept a floor that goes down")
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("bundles", help=cmd_bundles.__doc__, description=cmd_bundles.__doc__)
+    p.add_argument("action", choices=["list", "show", "diff"], help="list all, show one, diff two versions")
+    p.add_argument("functionality", nargs="?", help="e.g. seo_optimization (show, diff)")
+    p.add_argument("versions", nargs="*", help="diff: two versions")
+    p.add_argument("--version", help="show: this version instead of latest")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bundles)
     p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
     p.add_argument("--json", action="store_true", help="print compact JSON")
     p.set_defaults(func=cmd_status)
@@ -251,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (UsageError, KeyError) as exc:
+    except (UsageError, KeyError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/] {exc}")
         return 2
 

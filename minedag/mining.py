@@ -60,3 +60,18 @@ def _ranges(positions: list[int], batch: int) -> list[tuple[int, int]]:
         else:
             out.append((pos, pos))
     return out
+
+
+def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = None,
+                  functionalities: Sequence[str] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
+    """Run the ``bundle`` job once per functionality (aggregates, bundle, blocking checks, publish)."""
+    if defs is None:
+        from minedag.definitions import defs as loaded
+
+        defs = loaded
+    from minedag.functionalities import FUNCTIONALITIES
+
+    job = defs.resolve_job_def("bundle")
+    names = list(functionalities or [f.name for f in FUNCTIONALITIES])
+    return {name: job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
+            for name in names}

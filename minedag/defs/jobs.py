@@ -7,3 +7,10 @@ mine_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Capture a batch of URLs once and extract every mining profile from the captures.",
 )
+
+bundle_job = dg.define_asset_job(
+    "bundle",
+    selection=dg.AssetSelection.groups("aggregation", "bundles"),
+    executor_def=dg.in_process_executor,
+    description="Aggregate coverage and schema links, build, check and publish the training bundle of a functionality.",
+)

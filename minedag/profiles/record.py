@@ -67,4 +67,5 @@ def extract_record(profile: MiningProfile, capture: PageCapture, capture_id: str
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and len(value) == 0)
+    """Missing: null or an empty string. An empty list is a real observation ("no violations")."""
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,85 @@
+import json
+
+import dagster as dg
+import pandas as pd
+
+from minedag.attribute_stats import attribute_stats
+from minedag.bundles.links import aggregate_links, mermaid
+from minedag.defs.resources import StoreResource
+from minedag.functionalities import FUNCTIONALITIES
+from minedag.profiles import all_profiles
+from minedag.settings import data_dir
+from minedag.store import atomic_write
+
+PROFILE_KEYS = [dg.AssetKey(["profiles", name]) for name in all_profiles()]
+hourly = dg.AutomationCondition.on_cron("0 * * * *")
+
+
+def _bar(share: float, width: int = 20) -> str:
+    filled = round(share * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+@dg.asset(deps=PROFILE_KEYS, group_name="aggregation", kinds={"pandas", "parquet"}, automation_condition=hourly)
+def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
+    """Per profile and attribute: how many URLs have it, coverage %, and sample values, over all stored records."""
+    stats = attribute_stats(store.get())
+    rows = [{"attribute": k, "profile": k.split(".")[0], **{c: v for c, v in s.items() if c != "samples"},
+             "samples": json.dumps(s["samples"])} for k, s in sorted(stats.items())]
+    frame = pd.DataFrame(rows)
+    out = data_dir() / "aggregates" / "attribute_coverage.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, frame.to_parquet(index=False))
+    table = "\n".join(f"| `{r['attribute']}` | {r['present']}/{r['rows']} | `{_bar(r['coverage'])}` {r['coverage']:.0%} |" for r in rows)
+    return dg.MaterializeResult(metadata={
+        "attributes": len(rows),
+        "mean_coverage": round(float(frame["coverage"].mean()), 4) if len(frame) else 0.0,
+        "coverage": dg.MetadataValue.md("| attribute | URLs | coverage |\n|---|---|---|\n" + table),
+        "path": dg.MetadataValue.path(str(out)),
+    })
+
+
+@dg.asset(deps=[dg.AssetKey(["profiles", "schema_linker"])], group_name="aggregation", kinds={"python", "json"},
+          automation_condition=hourly)
+def schema_links(store: StoreResource) -> dg.MaterializeResult:
+    """Links found across all pages: data attribute -> table (confidence, occurrences), relationships
+    (maps-to, contained-in, linked-to), schema.org entities, form fields -> columns, and learned link patterns."""
+    agg = aggregate_links(store.get())
+    out = data_dir() / "aggregates" / "schema_links.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, json.dumps(agg, indent=2, sort_keys=True).encode())
+    links = "\n".join(f"| `{x['attribute']}` | {x['table']} | {x['confidence']} | {x['occurrences']} |" for x in agg["links"])
+    patterns = "\n".join(f"| `{p['pattern']}` | {p['table']} | {p['confidence']} | {p['occurrences']} |" for p in agg["patterns"])
+    return dg.MaterializeResult(metadata={
+        "pages": agg["pages"], "links": len(agg["links"]), "relationships": len(agg["relationships"]),
+        "links_table": dg.MetadataValue.md("| attribute | table | confidence | occurrences |\n|---|---|---|---|\n" + links),
+        "link_patterns": dg.MetadataValue.md("| pattern | table | confidence | occurrences |\n|---|---|---|---|\n" + patterns),
+        "entity_relationships": dg.MetadataValue.md(f"```mermaid\n{mermaid(agg)}\n```"),
+        "path": dg.MetadataValue.path(str(out)),
+    })
+
+
+@dg.asset(deps=[attribute_coverage], group_name="aggregation", kinds={"pandas", "parquet"}, automation_condition=hourly)
+def attribute_catalog(store: StoreResource) -> dg.MaterializeResult:
+    """Every attribute: name, Arrow type, description, profile, functionalities and model kinds that use it, coverage."""
+    stats = attribute_stats(store.get())
+    rows = []
+    for name, profile in all_profiles().items():
+        for attr in profile.attributes:
+            q = f"{name}.{attr.name}"
+            users = [f for f in FUNCTIONALITIES if q in f.attributes]
+            rows.append({"attribute": q, "type": attr.type_name, "description": attr.description, "profile": name,
+                         "required_by_profile": attr.required, "functionalities": [f.name for f in users],
+                         "model_kinds": sorted({k for f in users for k in f.model_kinds}),
+                         "coverage": stats.get(q, {}).get("coverage")})
+    frame = pd.DataFrame(rows)
+    out = data_dir() / "aggregates" / "attribute_catalog.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, frame.to_parquet(index=False))
+    table = "\n".join(f"| `{r['attribute']}` | {r['type']} | {', '.join(r['functionalities']) or '-'} | "
+                      f"{'not mined yet' if r['coverage'] is None else format(r['coverage'], '.0%')} | {r['description']} |" for r in rows)
+    return dg.MaterializeResult(metadata={
+        "attributes": len(rows),
+        "catalog": dg.MetadataValue.md("| attribute | type | functionalities | coverage | description |\n|---|---|---|---|---|\n" + table),
+        "path": dg.MetadataValue.path(str(out)),
+    })

@@ -1,0 +1,80 @@
+import dagster as dg
+
+from minedag.bundles import build_bundle, publish
+from minedag.bundles.publish import latest_version
+from minedag.defs.aggregation import PROFILE_KEYS, hourly
+from minedag.defs.resources import StoreResource
+from minedag.functionalities import FUNCTIONALITIES, get_functionality
+from minedag.settings import bundles_dir
+
+functionality_partitions = dg.StaticPartitionsDefinition([f.name for f in FUNCTIONALITIES])
+
+CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate", "domain_disjoint_splits")
+
+
+def _description() -> str:
+    lines = ["One versioned training bundle per functionality (the partition): domain-disjoint train/validation/test "
+             "Parquet, JSONL, chat JSONL, manifest and dataset card under data/bundles/<functionality>/<version>/.", ""]
+    for f in FUNCTIONALITIES:
+        lines.append(f"- **{f.name}**: {f.description} Profiles: {', '.join(f.model_types)}. "
+                     f"Required: {', '.join(q.split('.', 1)[1] for q in f.required)}.")
+    return "\n".join(lines)
+
+
+@dg.asset(
+    partitions_def=functionality_partitions,
+    deps=[dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in PROFILE_KEYS],
+    group_name="bundles",
+    kinds={"parquet", "json"},
+    description=_description(),
+    check_specs=[dg.AssetCheckSpec(name, asset="training_bundle", blocking=True) for name in CHECKS],
+    automation_condition=hourly,
+)
+def training_bundle(context: dg.AssetExecutionContext, store: StoreResource):
+    f = get_functionality(context.partition_key)
+    result = build_bundle(f, store.get(), bundles_dir())
+    m = result.manifest
+    coverage = "\n".join(f"| `{a['name']}` | {a['role']} | {'yes' if a['required'] else ''} | {a['coverage']:.0%} |" for a in m["attributes"])
+    yield dg.MaterializeResult(
+        data_version=dg.DataVersion(result.version),
+        metadata={
+            "version": result.version, "new_version": result.created, "members": m["counts"]["members"],
+            "excluded": m["counts"]["excluded"], "average_quality": m["counts"]["average_quality"],
+            "splits": dg.MetadataValue.json(m["counts"]["splits"]),
+            "coverage": dg.MetadataValue.md("| attribute | role | required | coverage |\n|---|---|---|---|\n" + coverage),
+            "recommendations": dg.MetadataValue.json(m["recommendations"]),
+            "path": dg.MetadataValue.path(str(result.path)),
+        },
+    )
+    for check in m["checks"]:
+        yield dg.AssetCheckResult(check_name=check["name"], passed=check["passed"],
+                                  metadata={"description": check["description"], "details": dg.MetadataValue.json(check["details"])})
+
+
+@dg.asset(
+    partitions_def=functionality_partitions,
+    deps=[training_bundle],
+    group_name="bundles",
+    kinds={"json"},
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def published_bundle(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Moves data/bundles/<functionality>/latest to the bundle version that just passed its blocking checks
+    (this step only runs when every check of ``training_bundle`` passed)."""
+    from minedag.bundles.publish import list_versions
+
+    name = context.partition_key
+    version = _checked_version(context, name)
+    previous = latest_version(bundles_dir(), name)
+    link = publish(bundles_dir(), name, version)
+    return dg.MaterializeResult(data_version=dg.DataVersion(version), metadata={
+        "version": version, "previous": previous or "", "latest": dg.MetadataValue.path(str(link)),
+        "versions": len(list_versions(bundles_dir(), name))})
+
+
+def _checked_version(context: dg.AssetExecutionContext, name: str) -> str:
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("training_bundle"), asset_partitions=[name]), limit=1).records
+    if not records:
+        raise dg.Failure(f"training_bundle[{name}] has no materialization to publish; materialize it first")
+    return records[0].asset_materialization.metadata["version"].value
