@@ -5,7 +5,7 @@ Layout (``root`` defaults to ``data/store``)::
     captures/objects/ab/<capture_id>.json.gz   immutable, content-addressed
     captures/screens/ab/<sha256>.png           immutable, content-addressed
     captures/latest/<url_id>.json              pointer: the newest capture of a URL
-    records/<profile>/<url_id>.parquet         the newest record of a URL for a profile
+    records/<profile>/<batch>.parquet          record batches (content-addressed); a URL's newest row wins
 
 Every write goes to a temporary file in the target directory and is renamed into place, so a
 reader never sees half a file and a crash never corrupts earlier results.
@@ -114,28 +114,52 @@ class Store:
 
     # -- records ----------------------------------------------------------------------------------------
     def write_records(self, profile: str, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> int:
-        """Write each row as the newest record of its URL for ``profile``; returns the number written."""
-        count = 0
-        for row in rows:
-            table = pa.Table.from_pylist([row], schema=schema)
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink, compression="zstd")
-            atomic_write(self.record_path(profile, row["url"]), sink.getvalue().to_pybytes())
-            count += 1
-        return count
+        """Write ``rows`` as one record batch; for each URL the newest batch holding it wins on read.
 
-    def record_path(self, profile: str, url: str) -> Path:
-        return self.root / "records" / profile / f"{url_id(url)}.parquet"
+        The file name is the hash of its content, so re-running the same batch writes nothing new.
+        """
+        rows = list(rows)
+        if not rows:
+            return 0
+        table = pa.Table.from_pylist(rows, schema=schema)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        data = sink.getvalue().to_pybytes()
+        import hashlib
+
+        target = self.root / "records" / profile / f"{hashlib.sha256(data).hexdigest()[:24]}.parquet"
+        if target.exists():
+            os.utime(target)  # the newest batch again: its rows win over later-written stale ones
+        else:
+            atomic_write(target, data)
+        return len(rows)
 
     def read_records(self, profile: str, urls: Iterable[str] | None = None, schema: pa.Schema | None = None) -> pa.Table:
-        """All newest records of ``profile`` (or those of ``urls``) as one Arrow table."""
+        """The newest record of every URL (or of ``urls``) for ``profile``, as one Arrow table."""
+        import pyarrow.compute as pc
+
         folder = self.root / "records" / profile
-        if urls is None:
-            files = sorted(str(p) for p in folder.glob("*.parquet")) if folder.exists() else []
-        else:
-            files = [str(p) for p in (self.record_path(profile, u) for u in urls) if p.exists()]
+        files = sorted(folder.glob("*.parquet"), key=lambda p: (p.stat().st_mtime_ns, p.name)) if folder.exists() else []
         if not files:
             return schema.empty_table() if schema is not None else pa.table({})
-        import pyarrow.dataset as ds
+        tables = [pq.read_table(f, schema=schema) for f in files]
+        table = pa.concat_tables(tables, promote_options="default" if schema is None else "none")
+        if urls is not None:
+            table = table.filter(pc.is_in(table["url"], value_set=pa.array(list(urls), type=pa.string())))
+        # newest wins: the highest position in (mtime-ordered) concatenation for each URL
+        table = table.append_column("__order", pa.array(range(table.num_rows), type=pa.int64()))
+        newest = table.group_by("url").aggregate([("__order", "max")]).column("__order_max")
+        positions = pc.take(newest, pc.sort_indices(newest))  # row positions of the newest rows, in write order
+        return table.take(positions).drop_columns(["__order"])
 
-        return ds.dataset(files, format="parquet", schema=schema).to_table()
+    def compact(self, profile: str, schema: pa.Schema) -> int:
+        """Rewrite a profile's batches as one file holding only the newest rows; returns the rows kept."""
+        folder = self.root / "records" / profile
+        old = list(folder.glob("*.parquet")) if folder.exists() else []
+        table = self.read_records(profile, schema=schema)
+        self.write_records(profile, table.to_pylist(), schema)
+        keep = max(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime_ns)
+        for path in old:
+            if path != keep:
+                path.unlink(missing_ok=True)
+        return table.num_rows

@@ -100,7 +100,11 @@ def split_by_domain(sites: list[str]) -> dict[str, str]:
 
 def build_bundle(functionality: Functionality, store: Store, root: Path, urls: list[str] | None = None,
                  min_confidence: float = 0.6) -> BundleResult:
-    """Build (or find) the bundle version for the current records of ``functionality``."""
+    """Build (or find) the bundle version for the current records of ``functionality``.
+
+    The version hashes the functionality's config and every candidate row (URL, capture hash, profile versions
+    and attribute values), so the same records always give the same version and any change gives a new one.
+    """
     frame = bundle_frame(functionality, store, urls)
     excluded = _exclusions(frame, functionality)
     members = frame[~frame["url"].isin(excluded["url"])].reset_index(drop=True)
@@ -146,9 +150,13 @@ def _exclusions(frame: pd.DataFrame, f: Functionality) -> pd.DataFrame:
 def _version(f: Functionality, frame: pd.DataFrame) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"format": BUNDLE_FORMAT, "functionality": asdict(f)}, sort_keys=True).encode())
-    for row in frame[["url", "capture_hash", "profile_versions", "ok", "quality"]].itertuples(index=False):
-        h.update(f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}\n".encode())
+    for row in frame.to_dict("records"):  # the records' content, not only their capture: a re-extraction counts
+        h.update(json.dumps(row, sort_keys=True, default=_plain).encode())
     return h.hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 def _coverage(members: pd.DataFrame, f: Functionality) -> dict[str, float]:
