@@ -155,6 +155,82 @@ class PageView:
         text = re.sub(r"\s+", " ", t.text_content()).strip() if t is not None else ""
         return text or None
 
+    @cached_property
+    def metadata(self) -> dict[str, str | None]:
+        """Article title, language and site name, chosen the way Mozilla Readability chooses them:
+        JSON-LD, then meta tags (dc:title, og:title, twitter:title...), then the <title> without its site suffix."""
+        values: dict[str, str] = {}
+        metas = list(self.raw_doc.iter("meta")) if self.raw_doc is not None else []
+        for attribute in ("property", "name"):  # property= wins over name= for the same key
+            for m in metas:
+                content = (m.get("content") or "").strip()
+                for key in (m.get(attribute) or "").lower().split():
+                    key = key.replace(".", ":")
+                    if content and key not in values:
+                        values[key] = content
+        ld = self._jsonld_article()
+        title = ld.get("title") or next((values[k] for k in ("dc:title", "dcterm:title", "og:title", "weibo:article:title",
+                                                             "weibo:webpage:title", "title", "twitter:title", "parsely-title")
+                                         if values.get(k)), None) or self._article_title()
+        html = self.raw_doc if self.raw_doc is not None else None
+        return {"title": _unescape(title), "lang": (html.get("lang") or None) if html is not None else None,
+                "site_name": _unescape(ld.get("site_name") or values.get("og:site_name"))}
+
+    def _jsonld_article(self) -> dict[str, str]:
+        types = re.compile(r"^(Article|AdvertiserContentArticle|NewsArticle|AnalysisNewsArticle|AskPublicNewsArticle|"
+                           r"BackgroundNewsArticle|OpinionNewsArticle|ReportageNewsArticle|ReviewNewsArticle|Report|"
+                           r"SatiricalArticle|ScholarlyArticle|MedicalScholarlyArticle|SocialMediaPosting|BlogPosting|"
+                           r"LiveBlogPosting|DiscussionForumPosting|TechArticle|APIReference)$")
+        for script in self.raw_doc.xpath("//script[@type='application/ld+json']") if self.raw_doc is not None else []:
+            text = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", script.text or "")
+            try:
+                data = json.loads(text)
+            except ValueError:
+                continue
+            items = data.get("@graph", [data]) if isinstance(data, dict) else data if isinstance(data, list) else []
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("@type"), str) and types.match(item["@type"]):
+                    out = {}
+                    name, headline = item.get("name"), item.get("headline")
+                    if isinstance(name, str) or isinstance(headline, str):
+                        out["title"] = name if isinstance(name, str) and not isinstance(headline, str) else headline
+                    publisher = item.get("publisher")
+                    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+                        out["site_name"] = publisher["name"].strip()
+                    return out
+        return {}
+
+    def _article_title(self) -> str | None:
+        doc = self.raw_doc
+        if doc is None:
+            return None
+        t = doc.find(".//title")
+        original = re.sub(r"\s+", " ", t.text_content()).strip() if t is not None else ""
+        current, hierarchical = original, False
+        words = lambda text: len(text.split())  # noqa: E731
+        if re.search(r" [|\-\\/>»–—] ", current):
+            hierarchical = bool(re.search(r" [\\/>»] ", current))
+            current = re.sub(r"(.*)[|\-\\/>»–—] .*", r"\1", original, flags=re.S).strip()
+            if words(current) < 3:
+                current = re.sub(r"^[^|\-\\/>»–—]*[|\-\\/>»–—]", "", original).strip()
+        elif ": " in current:
+            headings = [re.sub(r"\s+", " ", h.text_content()).strip() for h in doc.iter("h1", "h2")]
+            if original not in headings:
+                current = original[original.rfind(":") + 1:].strip()
+                if words(current) < 3:
+                    current = original[original.find(":") + 1:].strip()
+                elif words(original[: original.find(":")]) > 5:
+                    current = original
+        elif len(current) > 150 or len(current) < 15:
+            h1s = list(doc.iter("h1"))
+            if len(h1s) == 1:
+                current = re.sub(r"\s+", " ", h1s[0].text_content()).strip()
+        current = current.strip()
+        stripped = re.sub(r"[|\-\\/>»–—]", "", original)
+        if words(current) <= 4 and (not hierarchical or words(current) != words(stripped) - 1):
+            current = original
+        return current or None
+
     def role_counts(self) -> Counter[str]:
         return Counter(n["role"] for n in self.ax_nodes if n.get("role"))
 
@@ -180,12 +256,25 @@ class PageView:
         return out
 
 
+def _unescape(text: str | None) -> str | None:
+    import html
+
+    return re.sub(r"\s+", " ", html.unescape(text)).strip() if text else text
+
+
 def _parse(html: str) -> Any:
+    """Parse decoded HTML (a str: a stale <meta charset> in it must not re-decode the text)."""
     if not html or not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
-    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring(html)
+    except ValueError:  # a str with an XML encoding declaration: parse the bytes instead
+        try:
+            return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"),
+                                                 parser=lxml.html.HTMLParser(encoding="utf-8"))
+        except (etree.ParserError, ValueError):
+            return None
+    except etree.ParserError:
         return None
 
 

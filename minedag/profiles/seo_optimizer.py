@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import langcodes
 import pyarrow as pa
 from protego import Protego
 
@@ -15,12 +16,19 @@ from minedag.profiles.spec import Attribute, MiningProfile
 AUDITS = ("document_title", "meta_description", "http_status_code", "link_text", "crawlable_anchors",
           "is_crawlable", "robots_txt", "image_alt", "hreflang", "canonical")
 
-# Lighthouse's list of non-descriptive link texts (English subset).
-_BLOCKLISTED_LINK_TEXT = {"click here", "click this", "go", "here", "information", "learn more", "more", "more info",
-                          "more information", "right here", "read more", "see more", "start", "this", "ici", "continue"}
+# Non-descriptive link texts by language (after Lighthouse's link-text audit); English applies to every link.
+_BLOCKLISTED_LINK_TEXT = {
+    "en": {"click here", "click this", "go", "here", "information", "learn more", "more", "more info", "more information",
+           "right here", "read more", "see more", "start", "this", "continue"},
+    "de": {"hier klicken", "klicke hier", "hier", "mehr", "mehr erfahren", "weiterlesen", "mehr informationen", "start"},
+    "es": {"haga clic aquí", "haz clic aquí", "aquí", "más", "más información", "leer más", "ver más", "empezar"},
+    "fr": {"cliquez ici", "ici", "plus", "en savoir plus", "lire la suite", "plus d'informations", "commencer"},
+    "it": {"clicca qui", "qui", "altro", "scopri di più", "leggi di più"},
+    "pt": {"clique aqui", "aqui", "mais", "saiba mais", "leia mais", "começar"},
+    "nl": {"klik hier", "hier", "meer", "lees meer", "meer informatie"},
+}
 _ROBOTS_DIRECTIVES = {"user-agent", "disallow", "allow", "sitemap", "crawl-delay", "clean-param", "host",
                       "request-rate", "visit-time", "noindex"}
-_LANG = re.compile(r"^(x-default|[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?)$", re.IGNORECASE)
 
 
 def extract(page: PageView) -> dict[str, Any]:
@@ -66,11 +74,12 @@ def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]
     """Lighthouse's SEO audits: True = pass, False = fail, None = not applicable."""
     cap = page.capture
     items: dict[str, list[Any]] = {}
+    if cap.status is None or cap.status >= 400:  # like Lighthouse: an error page is not audited
+        return dict.fromkeys(AUDITS), {"http_status_code": [f"HTTP {cap.status}"]}
     out: dict[str, bool | None] = {"document_title": bool(page.title), "meta_description": bool(page.meta("description"))}
-    out["http_status_code"] = cap.status is not None and cap.status < 400
-    bad_text = [x for x in page.links if x["text"].strip().lower() in _BLOCKLISTED_LINK_TEXT and x["href"]
-                and not x["href"].startswith(("javascript:", "#")) and "nofollow" not in x["rel"]]
-    items["link_text"] = [{"href": x["href"], "text": x["text"]} for x in bad_text]
+    out["http_status_code"] = True
+    bad_text = [{"href": a.get("href"), "text": text} for a, text in _descriptive_candidates(page) if _non_descriptive(a, text, page)]
+    items["link_text"] = bad_text
     out["link_text"] = not bad_text
     uncrawlable = []
     for a in (page.doc.iter("a") if page.doc is not None else []):
@@ -78,8 +87,6 @@ def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]
         if a.get("role") or raw.startswith("mailto:") or (a.get("name") and a.get("href") is None):
             continue
         if raw.startswith("file:") or re.match(r"javascript:void(\(|)0(\)|)", raw) or (a.get("href") is None and a.get("onclick")):
-            uncrawlable.append({"href": a.get("href"), "text": a.text_content().strip()[:80]})
-        elif raw.startswith("javascript:"):
             uncrawlable.append({"href": a.get("href"), "text": a.text_content().strip()[:80]})
     items["crawlable_anchors"] = uncrawlable
     out["crawlable_anchors"] = not uncrawlable
@@ -93,7 +100,7 @@ def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]
     items["image_alt"] = [n["target"] for r in img_alt for n in r["nodes"]]
     out["image_alt"] = not img_alt if cap.axe else None
     bad_lang = [{"lang": lang, "href": href} for lang, href in _hreflangs(page)
-                if not _LANG.match(lang) or not urlsplit(urljoin(page.url, href)).scheme.startswith("http") or not href]
+                if not langcodes.tag_is_valid(lang) or not href or urlsplit(href).scheme not in ("http", "https")]
     items["hreflang"] = bad_lang
     out["hreflang"] = not bad_lang
     canonical_ok, canonical_why = _canonical(page)
@@ -113,16 +120,47 @@ def _prefixed(page: PageView, prefix: str) -> dict[str, str]:
     return found
 
 
+def _header_links(page: PageView) -> list[dict[str, str]]:
+    """Entries of the HTTP ``Link`` header(s): ``<url>; rel="canonical"`` -> {"href": url, "rel": "canonical"}."""
+    header = page.capture.response_headers.get("link", "")
+    out = []
+    for match in re.finditer(r"<([^>]*)>((?:\s*;\s*[a-zA-Z-]+\s*=\s*(?:\"[^\"]*\"|[^;,\s]*))*)", header):
+        params = {k.lower(): v.strip('"') for k, v in re.findall(r";\s*([a-zA-Z-]+)\s*=\s*(\"[^\"]*\"|[^;,\s]*)", match.group(2))}
+        out.append({"href": match.group(1), **params})
+    return out
+
+
 def _canonicals(page: PageView) -> list[str]:
-    if page.doc is None:
-        return []
-    return [link.get("href") or "" for link in page.doc.xpath("//head/link") if "canonical" in (link.get("rel") or "").lower().split()]
+    found = [x["href"] for x in _header_links(page) if "canonical" in x.get("rel", "").lower().split()]
+    if page.doc is not None:
+        found += [link.get("href") or "" for link in page.doc.xpath("//head/link")
+                  if "canonical" in (link.get("rel") or "").lower().split()]
+    return found
 
 
 def _hreflangs(page: PageView) -> list[tuple[str, str]]:
-    if page.doc is None:
-        return []
-    return [(link.get("hreflang") or "", link.get("href") or "") for link in page.doc.xpath("//head/link[@hreflang]")]
+    found = [(x["hreflang"], x["href"]) for x in _header_links(page) if "hreflang" in x]
+    if page.doc is not None:
+        found += [(link.get("hreflang") or "", link.get("href") or "") for link in page.doc.xpath("//head/link[@hreflang]")
+                  if "alternate" in (link.get("rel") or "").lower().split()]
+    return found
+
+
+def _descriptive_candidates(page: PageView) -> list[tuple[Any, str]]:
+    """Links Lighthouse's link-text audit looks at: with an href to another page, not nofollow."""
+    out = []
+    for a in page.doc.iter("a", "{http://www.w3.org/2000/svg}a") if page.doc is not None else []:
+        href = (a.get("href") or a.get("{http://www.w3.org/1999/xlink}href") or "").strip()
+        if not href or href.startswith(("javascript:", "#")) or "nofollow" in (a.get("rel") or "").lower():
+            continue
+        out.append((a, re.sub(r"\s+", " ", a.text_content()).strip()))
+    return out
+
+
+def _non_descriptive(a: Any, text: str, page: PageView) -> bool:
+    lang = next((el.get("lang") for el in [a, *a.iterancestors()] if el.get("lang")), "") or ""
+    words = text.lower()
+    return words in _BLOCKLISTED_LINK_TEXT["en"] or words in _BLOCKLISTED_LINK_TEXT.get(lang.split("-")[0].lower(), set())
 
 
 def _canonical(page: PageView) -> tuple[bool | None, str]:

@@ -1,0 +1,237 @@
+"""Score the profiles on real pages written by others (``../shared/corpus``), against the results their
+own projects publish: extruct (structured data), Lighthouse (SEO audits), axe-core (accessibility) and
+Readability (page metadata). Pages are served locally and captured by the real capture layer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from minedag.capture import CaptureOptions, PageCapture, capture_urls
+from minedag.profiles import extract_record, get_profile
+from minedag.profiles.page import PageView, extract_structured
+
+LIGHTHOUSE_PORT = 10200  # the Lighthouse fixtures name http://localhost:10200 in their expectations
+
+
+class _CorpusHandler(SimpleHTTPRequestHandler):
+    """Static files, plus Lighthouse's per-run status codes and extra response headers (``?run=NAME``)."""
+
+    runs: dict[str, Any] = {}
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        parts = urlsplit(self.path)
+        if parts.path == "/robots.txt" and self.server.server_address[1] == LIGHTHOUSE_PORT:
+            self.path = "/lighthouse-seo/fixtures/robots.txt"
+        run = self.runs.get(parse_qs(parts.query).get("run", [""])[0])
+        if run is None:
+            return super().send_head()
+        body = (Path(self.directory) / "lighthouse-seo" / run["fixture"]).read_bytes()
+        self.send_response(run["status_code"])
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        for name, value in run["extra_response_headers"]:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        import io
+
+        return io.BytesIO(body)
+
+
+def _serve(root: Path, port: int) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(_CorpusHandler, directory=str(root)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# -- extruct -----------------------------------------------------------------------------------------------
+# Cases whose expected output comes from extruct options minedag does not use (flat, with_text, strict W3C
+# lists, the legacy {'items': ...} format, the CLI tool's envelope): reported apart, not scored.
+_OTHER_CONFIG = re.compile(r"variant|LEGACY|CLI tool|W3C", re.I)
+
+
+def eval_extruct(root: Path) -> tuple[dict[str, float], list[str]]:
+    """Our structured data (extruct.extract with minedag's options) against extruct's expected outputs."""
+    index = json.loads((root / "expected_index.json").read_text())
+    agree = {"all": [0, 0], "real": [0, 0]}
+    misses = []
+    skipped = [c for c in index["cases"] if _OTHER_CONFIG.search(c.get("note", ""))]
+    for case in index["cases"]:
+        if case in skipped:
+            continue
+        html = (root / case["html"]).read_text(encoding="utf-8", errors="replace")
+        ours = extract_structured(html, case.get("base_url") or "")
+        expected = json.loads((root / case["expected"]).read_text())
+        got = ours if case["extractor"] == "all" else ours.get(case["extractor"], [])
+        if case["extractor"] == "all":
+            got = {k: v for k, v in ours.items() if k in expected}
+        ok = _normal(got) == _normal(expected) or _unordered(got) == _unordered(expected)
+        for key in ("all", "real") if case.get("real_page") else ("all",):
+            agree[key][0] += ok
+            agree[key][1] += 1
+        if not ok:
+            misses.append(f"extruct {case['extractor']} {case['html']}")
+    misses.append(f"extruct: {len(skipped)} of {len(index['cases'])} cases use other extractor options and were not scored")
+    return ({"extruct_exact": _share(agree["all"]), "extruct_exact_real_pages": _share(agree["real"])}, misses)
+
+
+def _normal(value: Any) -> Any:
+    """JSON-equal form with RDF blank-node ids (random per parse) renamed by order of appearance."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    names: dict[str, str] = {}
+    text = re.sub(r'"_:[^"]+"', lambda m: names.setdefault(m.group(0), f'"_:b{len(names)}"'), text)
+    return json.loads(text)
+
+
+def _unordered(value: Any) -> Any:
+    """RDFa from rdflib comes in hash order (varies per process): every list compared as a multiset, blank
+    node ids blanked. Deterministic, and still strict about every value."""
+    if isinstance(value, dict):
+        return {k: _unordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted(json.dumps(_unordered(v), sort_keys=True) for v in value)
+    if isinstance(value, str) and value.startswith("_:"):
+        return "_:b"
+    return value
+
+
+# -- readability metadata ----------------------------------------------------------------------------------
+def norm_text(text: str | None) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).strip().casefold()
+
+
+def eval_readability(root: Path) -> tuple[dict[str, float], list[str]]:
+    index = json.loads((root / "expected_index.json").read_text())
+    hits = {"title": [0, 0], "lang": [0, 0], "site_name": [0, 0]}
+    misses = []
+    for entry in index["pages"]:
+        folder = root / "pages" / entry["page"]
+        html = (folder / "source.html").read_text(encoding="utf-8", errors="replace")
+        expected = entry["expected"]
+        meta = PageView(PageCapture(url="http://fakehost/test/page.html", ok=True, raw_html=html, rendered_html=html)).metadata
+        for field, key in (("title", "title"), ("lang", "lang"), ("site_name", "siteName")):
+            ok = norm_text(meta[field]) == norm_text(expected.get(key))
+            hits[field][0] += ok
+            hits[field][1] += 1
+            if not ok:
+                misses.append(f"readability {entry['page']} {field}: {meta[field]!r} != {expected.get(key)!r}")
+    return ({f"readability_{k}": _share(v) for k, v in hits.items()}, misses)
+
+
+# -- Lighthouse SEO ----------------------------------------------------------------------------------------
+_AUDIT = {"document-title": "document_title", "meta-description": "meta_description", "http-status-code": "http_status_code",
+          "link-text": "link_text", "crawlable-anchors": "crawlable_anchors", "is-crawlable": "is_crawlable",
+          "robots-txt": "robots_txt", "image-alt": "image_alt", "hreflang": "hreflang", "canonical": "canonical"}
+
+
+def eval_lighthouse(root: Path, captures: dict[str, PageCapture], urls: dict[str, str]) -> tuple[dict[str, float], list[str]]:
+    index = json.loads((root / "expected_index.json").read_text())
+    scores, items, misses = [0, 0], [0, 0], []
+    profile = get_profile("seo_optimizer")
+    for run, spec in index["runs"].items():
+        record = extract_record(profile, captures[urls[run]])
+        audits, found = record["seo_audits"] or {}, json.loads(record["seo_audit_items"] or "{}")
+        for audit, want in spec["audits"].items():
+            expected = None if want["score"] is None else bool(want["score"])
+            got = audits.get(_AUDIT[audit])
+            scores[0] += got == expected
+            scores[1] += 1
+            if got != expected:
+                misses.append(f"lighthouse {run} {audit}: got {got}, expected {expected}")
+            if "n_items" in want:
+                n = len(found.get(_AUDIT[audit], []))
+                items[0] += n == want["n_items"]
+                items[1] += 1
+                if n != want["n_items"]:
+                    misses.append(f"lighthouse {run} {audit}: {n} items, expected {want['n_items']}")
+    return {"lighthouse_seo_scores": _share(scores), "lighthouse_seo_item_counts": _share(items)}, misses
+
+
+# -- axe-core ----------------------------------------------------------------------------------------------
+def _outcome(cap: PageCapture, rule: str) -> tuple[str, dict[str, set[str]]]:
+    axe = cap.axe or {}
+    nodes = {kind: {json.dumps(n["target"]) for r in axe.get(kind, []) if r["id"] == rule for n in r["nodes"]}
+             for kind in ("violations", "incomplete")}
+    if any(r["id"] == rule for r in axe.get("violations", [])):
+        return "failed", nodes
+    if any(r["id"] == rule for r in axe.get("incomplete", [])):
+        return "incomplete", nodes
+    if any(r["id"] == rule for r in axe.get("passes", [])):
+        return "passed", nodes
+    return "inapplicable", nodes
+
+
+def eval_axe(root: Path, captures: dict[str, PageCapture], urls: dict[str, str]) -> tuple[dict[str, float], list[str]]:
+    index = json.loads((root / "expected_index.json").read_text())
+    node_hits, page_hits, misses = [0, 0], [0, 0], []
+    for case in index["rule_cases"]:
+        cap = captures[urls[case["page"]]]
+        _, nodes = _outcome(cap, case["rule"])
+        expected = json.loads((root / case["expected"]).read_text())
+        for kind, want in (("violations", "violations"), ("incomplete", "incomplete"), ("passes", None)):
+            for target in expected.get(kind, []):
+                key = json.dumps(target)
+                if want is None:
+                    ok = key not in nodes["violations"] and key not in nodes["incomplete"]
+                else:
+                    ok = key in nodes[want]
+                node_hits[0] += ok
+                node_hits[1] += 1
+                if not ok:
+                    misses.append(f"axe {case['rule']} {case['page']} {kind} {target}")
+    for case in index["full_cases"]:
+        outcome, _ = _outcome(captures[urls[case["page"]]], case["rule"])
+        ok = outcome == case["expected_outcome"]
+        page_hits[0] += ok
+        page_hits[1] += 1
+        if not ok:
+            misses.append(f"axe page {case['page']}: {outcome}, expected {case['expected_outcome']}")
+    return {"axe_rule_nodes": _share(node_hits), "axe_page_outcomes": _share(page_hits)}, misses
+
+
+def _share(pair: list[int]) -> float:
+    return round(pair[0] / pair[1], 4) if pair[1] else 0.0
+
+
+def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | None = None) -> dict[str, float]:
+    """Every corpus score (0-1). Captures go through the real browser; misses are printed when ``console`` is set."""
+    scores: dict[str, float] = {}
+    misses: list[str] = []
+    for part in (eval_extruct(root / "extruct"), eval_readability(root / "readability")):
+        scores.update(part[0])
+        misses += part[1]
+    lh_index = json.loads((root / "lighthouse-seo" / "expected_index.json").read_text())
+    axe_index = json.loads((root / "axe-core" / "expected_index.json").read_text())
+    lighthouse = _serve(root, LIGHTHOUSE_PORT)
+    static = _serve(root, 0)
+    _CorpusHandler.runs = lh_index["runs"]
+    try:
+        lh_urls = {run: f"http://localhost:{LIGHTHOUSE_PORT}{urlsplit(spec['served_as']).path}?run={run}"
+                   for run, spec in lh_index["runs"].items()}
+        base = f"http://127.0.0.1:{static.server_address[1]}/axe-core/"
+        axe_urls = {c["page"]: base + c["page"] for c in axe_index["rule_cases"] + axe_index["full_cases"]}
+        opts = options or CaptureOptions(allow_hosts=("127.0.0.0/8", "localhost"), nav_timeout_s=15, capture_timeout_s=40)
+        captured = {c.url: c for c in capture_urls(sorted(set(lh_urls.values()) | set(axe_urls.values())), opts)}
+        for part in (eval_lighthouse(root / "lighthouse-seo", captured, lh_urls), eval_axe(root / "axe-core", captured, axe_urls)):
+            scores.update(part[0])
+            misses += part[1]
+    finally:
+        for server in (lighthouse, static):
+            server.shutdown()
+            server.server_close()
+    if console is not None:
+        for miss in misses[:80]:
+            console.print(f"  miss: {miss}")
+    return scores
