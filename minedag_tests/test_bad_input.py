@@ -41,3 +41,55 @@ def test_a_10_mb_dom_is_recorded_as_too_large_before_the_heavy_collectors(option
     (cap,) = capture_urls(["http://lab.test/huge-dom"], opts)
     assert not cap.ok and cap.error_kind == "too_large", (cap.error_kind, cap.error)
     assert "max_dom_nodes=50000" in cap.error and cap.status == 200 and cap.content_hash
+
+
+def test_a_crashing_renderer_is_recorded_and_the_next_page_is_fine(options):
+    import asyncio
+
+    from minedag.capture import Capturer
+
+    async def run():
+        async with Capturer(options) as capturer:
+            url = "http://lab.test/pending-image"  # committed, but its load event waits for an image that hangs
+            task = asyncio.ensure_future(capturer.capture(url))
+            while ("lab.test", False) not in capturer._contexts or not capturer._contexts[("lab.test", False)].context.pages \
+                    or capturer._contexts[("lab.test", False)].context.pages[0].url != url:
+                await asyncio.sleep(0.05)
+            page = capturer._contexts[("lab.test", False)].context.pages[0]
+            cdp = await page.context.new_cdp_session(page)
+            await cdp.send("Page.enable")
+            try:
+                await asyncio.wait_for(cdp.send("Page.crash"), 2)  # a real renderer crash, mid-navigation
+            except Exception:  # noqa: BLE001 - the renderer never answers
+                pass
+            crashed = await task
+            after = await capturer.capture("http://docs.test/")
+            return crashed, after
+
+    crashed, after = asyncio.run(run())
+    assert not crashed.ok and crashed.error_kind == "crash", (crashed.error_kind, crashed.error)
+    assert after.ok
+
+
+def test_a_browser_that_dies_is_relaunched(options):
+    import asyncio
+
+    from minedag.capture import Capturer
+
+    async def run():
+        async with Capturer(options) as capturer:
+            first = await capturer.capture("http://shop.test/")
+            await capturer._browser.close()  # what a killed Chromium looks like to Playwright
+            second = await capturer.capture("http://blog.test/")
+            return first, second, capturer.launches
+
+    first, second, launches = asyncio.run(run())
+    assert first.ok and second.ok and launches == 2
+
+
+def test_mobile_emulation_as_a_second_pass(options):
+    opts = dataclasses.replace(options, emulation="both")
+    (cap,) = capture_urls(["http://shop.test/"], opts)
+    assert cap.ok and cap.viewport["width"] == 1280
+    assert cap.mobile["viewportWidth"] == 390 and cap.mobile["tapTargets"] > 5
+    assert cap.mobile["visibleMenuToggle"] is True  # the hamburger shows under 768 px

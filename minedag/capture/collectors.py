@@ -162,10 +162,9 @@ class PageProbe:
 
     async def stop(self) -> None:
         """Stop what ``collect`` did not (after a failed navigation), so the tab can be reused."""
-        with contextlib.suppress(Exception):
-            await self.cdp.send("Profiler.stopPreciseCoverage")
-        with contextlib.suppress(Exception):
-            await self.cdp.send("CSS.stopRuleUsageTracking")
+        for method in ("Profiler.stopPreciseCoverage", "CSS.stopRuleUsageTracking"):
+            with contextlib.suppress(Exception):  # a crashed renderer never answers: do not wait for it
+                await asyncio.wait_for(self.cdp.send(method), 2)
 
     async def collect(self) -> None:
         """Read every collector; each failure is recorded in ``timing`` and does not stop the others."""

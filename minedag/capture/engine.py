@@ -269,7 +269,8 @@ class Capturer:
                 if kind == "aborted" and cap.content_type and not cap.content_type.startswith(_HTML_TYPES):
                     kind, message = "not_html", f"not HTML: {cap.content_type} (downloads are disabled)"
                 cap.fail(kind, message)
-                await probe.stop()
+                if not tab.crashed:
+                    await probe.stop()
                 reusable = not tab.crashed
                 return
             cap.timing["navigate_ms"] = round((time.perf_counter() - t0) * 1000, 1)

@@ -32,6 +32,7 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "/infinite-loop": ("text/html", b"<!doctype html><title>Loop</title><h1>Loop</h1><script>while (true) {}</script>"),
     "/huge-dom": ("text/html", b"<!doctype html><title>Huge</title><h1>Huge</h1><ul>"
                                + b"<li class='row'><span>item</span> <b>x</b></li>" * 240_000 + b"</ul>"),
+    "/pending-image": ("text/html", b"<!doctype html><title>Pending</title><h1>Waiting for an image</h1><img src='/hang' alt='late'>"),
     "/console-errors": ("text/html", b"<!doctype html><html lang='en'><title>Errors</title><h1>Errors</h1>"
                                      b"<script>console.error('boom from console'); console.warn('careful');</script>"
                                      b"<script>undefinedFunctionCall();</script>"),
