@@ -1,0 +1,96 @@
+"""Benchmark: a backfill of N sample-site URLs through the Dagster daemon, against the same work without Dagster.
+
+Starts ``dagster-daemon`` on a temporary instance (SQLite), registers N URLs (sample pages with ``?r=``
+variants), launches an asset backfill of ``page_capture`` and the profiles (runs of 50 URLs, the batch policy), waits for every run,
+and reports pages/minute, the wait before the first run (the daemon tick) and Dagster's share of the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--urls", type=int, default=500)
+    args = parser.parse_args()
+    import dagster as dg
+
+    from minedag.capture import CaptureOptions, capture_urls
+    from minedag.profiles import all_profiles, extract_record
+    from minedag.profiles.page import PageView
+    from minedag.sample_site.server import serve
+    from minedag.urlfile import read_url_file
+
+    base = [u for u in read_url_file(REPO / "data" / "urls" / "sample.txt").urls if not u.endswith("/slow")]
+    urls = [f"{u}{'&' if '?' in u else '?'}r={i // len(base)}" for i, u in enumerate(base * (args.urls // len(base) + 1))][: args.urls]
+
+    server = serve()
+    t = time.perf_counter()
+
+    def work(cap):  # the same work without Dagster: capture, extract every profile
+        view = PageView(cap)
+        for profile in all_profiles().values():
+            extract_record(profile, cap, view=view)
+
+    capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
+    baseline = time.perf_counter() - t
+    server.stop()
+    print(f"without Dagster: {args.urls} URLs in {baseline:.0f} s ({args.urls / baseline * 60:.0f} pages/min)")
+
+    with tempfile.TemporaryDirectory() as home:
+        (Path(home) / "dagster.yaml").write_text(
+            f"storage:\n  sqlite:\n    base_dir: {home}/storage\nconcurrency:\n  runs:\n    max_concurrent_runs: 2\n"
+            "  pools:\n    default_limit: 2\ntelemetry:\n  enabled: false\n")
+        env = {**os.environ, "DAGSTER_HOME": home, "MINEDAG_DATA": f"{home}/data"}
+        os.environ.update(env)
+        instance = dg.DagsterInstance.get()
+        instance.add_dynamic_partitions("urls", urls)
+        bin_dir = Path(sys.executable).parent
+        daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            started = time.time()
+            # An asset backfill (what the UI's "Materialize" over partitions launches): the daemon honours the
+            # batch BackfillPolicy. (`dagster job backfill` would launch one run per partition.) Internal API:
+            # acceptable in a benchmark, not in the product.
+            from dagster._core.execution.backfill import PartitionBackfill
+
+            from minedag.definitions import defs
+
+            keys = [k for k in defs.resolve_all_asset_keys() if k.path[0] in ("page_capture", "profiles")]
+            instance.add_backfill(PartitionBackfill.from_asset_partitions(
+                backfill_id="bench", asset_graph=defs.resolve_asset_graph(), partition_names=urls, asset_selection=keys,
+                backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,
+                title="bench", description=None, run_config=None))
+            while True:
+                runs = instance.get_run_records()
+                done = [r for r in runs if r.dagster_run.is_finished]
+                if runs and len(done) == len(runs) and len(runs) >= -(-args.urls // 50) and not any(
+                        b.status.value == "REQUESTED" for b in instance.get_backfills()):
+                    break
+                if time.time() - started > 3600:
+                    raise SystemExit("backfill did not finish within an hour")
+                time.sleep(5)
+            first_start = min(r.start_time for r in runs if r.start_time)
+            last_end = max(r.end_time for r in runs if r.end_time)
+            failed = [r for r in runs if r.dagster_run.status.value != "SUCCESS"]
+        finally:
+            daemon.terminate()
+            daemon.wait(30)
+    wall = last_end - first_start
+    print(f"through the daemon: {len(runs)} runs ({len(failed)} failed), first run started {first_start - started:.0f} s "
+          f"after the backfill was requested (daemon tick), then {wall:.0f} s ({args.urls / wall * 60:.0f} pages/min)")
+    print(f"Dagster's share of the wall time after the first tick: {max(0.0, wall - baseline) / wall:.0%}")
+
+
+if __name__ == "__main__":
+    main()
