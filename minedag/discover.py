@@ -133,7 +133,8 @@ def discover(prompt: str, top: int = 3, coverage: dict[str, dict[str, Any]] | No
     Args:
         prompt: what the user wants to train, in plain words.
         top: how many functionalities to return.
-        coverage: ``{"profile.attribute": {"coverage": float, "samples": [...]}}``; ``None`` reads it from the store.
+        coverage: ``{"profile.attribute": {"coverage": float, "samples": [...]}}``; ``None`` reads the latest
+            bundles (then the store, for attributes no bundle holds).
     """
     ranked = rank(prompt)
     if coverage is None:
@@ -162,7 +163,7 @@ def _attribute(f: Functionality, qualified: str, coverage: dict[str, dict[str, A
     return {"name": qualified, "type": attr.type_name, "description": attr.description, "required": required,
             "role": "target" if target else "input",
             "coverage": known["coverage"] if known else None, "samples": known["samples"] if known else [],
-            "status": "mined" if known else "not mined yet"}
+            "status": known.get("source", "mined") if known else "not mined yet"}
 
 
 def _compose(prompt: str, ranked: list[tuple[str, float]], coverage: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -186,9 +187,39 @@ def _compose(prompt: str, ranked: list[tuple[str, float]], coverage: dict[str, d
 
 
 def current_coverage() -> dict[str, dict[str, Any]]:
-    """Coverage and sample values of every attribute from the records in the store (empty if nothing mined)."""
+    """Coverage and sample values per attribute: from the latest published bundles first, then from the
+    records in the store for attributes no bundle holds yet (empty when nothing was mined)."""
     from minedag.attribute_stats import attribute_stats
-    from minedag.settings import store_dir
+    from minedag.settings import bundles_dir, store_dir
     from minedag.store import Store
 
-    return attribute_stats(Store(store_dir()))
+    out: dict[str, dict[str, Any]] = {}
+    for f in FUNCTIONALITIES:
+        out.update({k: v for k, v in bundle_coverage(bundles_dir(), f.name).items() if k not in out})
+    for name, stats in attribute_stats(Store(store_dir())).items():
+        out.setdefault(name, stats | {"source": "records (not in a published bundle yet)"})
+    return out
+
+
+def bundle_coverage(root: Any, functionality: str, samples: int = 2) -> dict[str, dict[str, Any]]:
+    """``{"profile.attribute": {"coverage", "samples", "source"}}`` from the latest bundle of ``functionality``."""
+    import json
+
+    import pandas as pd
+
+    from minedag.bundles.publish import latest_version
+
+    version = latest_version(root, functionality)
+    if version is None:
+        return {}
+    folder = root / functionality / version
+    manifest = json.loads((folder / "manifest.json").read_text())
+    names = [a["name"] for a in manifest["attributes"]]
+    train = pd.read_parquet(folder / "train", columns=names)
+    out = {}
+    for attr in manifest["attributes"]:
+        values = [v for v in train[attr["name"]].tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        shown = [v if isinstance(v, str) else json.dumps(v.tolist() if hasattr(v, "tolist") else v, default=str) for v in values[:samples]]
+        out[attr["name"]] = {"coverage": attr["coverage"], "samples": [v[:120] for v in shown],
+                             "source": f"bundle {functionality}/{version}"}
+    return out

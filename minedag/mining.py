@@ -45,13 +45,13 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
     positions = sorted(i for i, key in enumerate(order) if key in wanted)
     results = []
     job = defs.resolve_job_def("mine")
-    for start, end in _ranges(positions, batch):
+    for start, end in contiguous_ranges(positions, batch):
         tags = {RANGE_START: order[start], RANGE_END: order[end]}
         results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET))
     return results
 
 
-def _ranges(positions: list[int], batch: int) -> list[tuple[int, int]]:
+def contiguous_ranges(positions: list[int], batch: int) -> list[tuple[int, int]]:
     """Contiguous runs of positions, each at most ``batch`` long."""
     out: list[tuple[int, int]] = []
     for pos in positions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minedag.capture import CaptureOptions, PageCapture, capture_urls
+from minedag.capture.politeness import PolitenessRules
 from minedag.sample_site.server import SiteServer
 
 
@@ -17,7 +18,10 @@ def site() -> SiteServer:
 
 @pytest.fixture(scope="session")
 def options(site: SiteServer) -> CaptureOptions:
-    return CaptureOptions(host_rules=site.host_rules, allow_hosts=("*.test", "*.invalid"), nav_timeout_s=8, capture_timeout_s=25)
+    # robots.txt is ignored here so that the deliberately disallowed sample page can be tested as a page;
+    # test_politeness.py covers the polite defaults.
+    return CaptureOptions(host_rules=site.host_rules, allow_hosts=("*.test", "*.invalid"), nav_timeout_s=8,
+                          capture_timeout_s=25, politeness=PolitenessRules(respect_robots=False))
 
 
 SAMPLE_PAGES = [

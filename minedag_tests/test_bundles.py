@@ -114,3 +114,27 @@ def test_a_failing_blocking_check_keeps_latest_where_it_was(store, tmp_path, mon
     diff = bundle_diff(bundles_dir(), "seo_optimization", published, next(v for v in versions if v != published))
     assert diff["coverage_changes"]["seo_optimizer.title"]["to"] == 0.0
     assert os.readlink(bundles_dir() / "seo_optimization" / "latest") == published
+
+
+def test_a_bundle_loads_with_hugging_face_datasets(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    import datasets  # an optional extra for users; `make test` installs it, so this never skips
+    result = build_bundle(get_functionality("ux_pattern_recognition"), store, tmp_path / "bundles")
+    loaded = datasets.load_dataset("parquet", data_dir=str(result.path), cache_dir=str(tmp_path / "cache"))
+    assert set(loaded) == {"train", "validation", "test"}
+    assert loaded["train"].num_rows == result.manifest["counts"]["splits"]["train"]
+    assert "ux_pattern_analyzer.dark_patterns" in loaded["train"].column_names
+
+
+def test_discovery_reads_coverage_and_samples_from_the_latest_bundle(store, tmp_path):
+    from minedag.bundles import publish
+    from minedag.discover import bundle_coverage
+
+    result = build_bundle(get_functionality("seo_optimization"), store, tmp_path)
+    assert bundle_coverage(tmp_path, "seo_optimization") == {}  # nothing published yet
+    publish(tmp_path, "seo_optimization", result.version)
+    coverage = bundle_coverage(tmp_path, "seo_optimization")
+    title = coverage["seo_optimizer.title"]
+    assert title["coverage"] == 1.0 and title["samples"] and title["source"] == f"bundle seo_optimization/{result.version}"

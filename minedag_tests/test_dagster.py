@@ -117,3 +117,26 @@ def test_every_cli_command_has_help():
     for name, sub in commands.items():
         assert sub.description, name
         assert subprocess.run([sys.executable, "-m", "minedag.cli", name, "--help"], capture_output=True, cwd=REPO).returncode == 0
+
+
+def test_stale_remine_schedule_requests_only_stale_partitions_in_batches(data):
+    from datetime import UTC, datetime
+
+    from minedag.capture import PageCapture
+    from minedag.defs.automation import stale_remine_schedule
+
+    urls = [f"http://shop.test/p/{i}" for i in range(60)]
+    store = Store(data / "store")
+    for i, url in enumerate(urls):  # half were captured long ago, half yesterday
+        when = "2026-01-01T00:00:00+00:00" if i % 2 == 0 else "2026-11-22T00:00:00+00:00"
+        store.put_capture(PageCapture(url=url, ok=True, status=200, captured_at=when))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("urls", urls + ["http://shop.test/never-captured"])
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 11, 23, 3, tzinfo=UTC))
+        requests = list(stale_remine_schedule(ctx))
+        order = instance.get_dynamic_partitions("urls")
+    requested = set()
+    for r in requests:
+        start, end = r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]
+        requested |= set(order[order.index(start): order.index(end) + 1])
+    assert requested == set(urls[::2]) | {"http://shop.test/never-captured"}

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -22,6 +23,7 @@ import minedag
 from minedag.capture.chromium import find_chromium, launch_args
 from minedag.capture.collectors import MOBILE_JS, PageProbe, axe_source
 from minedag.capture.model import PageCapture
+from minedag.capture.politeness import Politeness, PolitenessRules
 from minedag.urls import InvalidURL, UrlPolicy, site_of
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -55,7 +57,8 @@ class CaptureOptions:
         max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
-        user_agent: extra user-agent token appended to Chromium's.
+        politeness: robots.txt, per-site delay, 429/503 back-off and the circuit breaker (on by default).
+        user_agent: a User-Agent to send instead of Chromium's own (robots.txt matching uses ``politeness.robots_agent``).
     """
 
     executable_path: str | None = None
@@ -76,8 +79,9 @@ class CaptureOptions:
     viewport_height: int = 800
     axe: bool = True
     screenshot: bool = True
-    user_agent: str = "minedag/" + minedag.__version__
+    user_agent: str | None = None
     bare: bool = False  # goto + content only: the benchmark's baseline
+    politeness: PolitenessRules = field(default_factory=PolitenessRules)
 
 
 @dataclass
@@ -116,6 +120,7 @@ class Capturer:
         self._contexts: dict[tuple[str, bool], _SiteContext] = {}
         self._lock = asyncio.Lock()
         self._robots: dict[str, asyncio.Future[str | None]] = {}
+        self.politeness = Politeness(self.options.politeness)
         self._axe_script, self.axe_version = axe_source() if self.options.axe else ("", "")
         self.versions: dict[str, str] = {}
         self.launches = 0
@@ -178,13 +183,12 @@ class Capturer:
 
     def _context_args(self, mobile: bool) -> dict[str, Any]:
         o = self.options
-        args: dict[str, Any] = {"accept_downloads": False, "ignore_https_errors": False, "service_workers": "block",
+        args: dict[str, Any] = {"accept_downloads": False, "service_workers": "block",
                                 "viewport": {"width": o.viewport_width, "height": o.viewport_height}}
         if mobile:
             args.update(_MOBILE)
         elif o.user_agent:
-            args["user_agent"] = None  # keep Chromium's own, the token is added per request below
-        args.pop("user_agent", None) if args.get("user_agent") is None else None
+            args["user_agent"] = o.user_agent
         return args
 
     async def _evict_idle(self) -> None:
@@ -202,17 +206,48 @@ class Capturer:
 
     # -- capturing ------------------------------------------------------------------------------------
     async def capture(self, url: str) -> PageCapture:
-        """Capture one URL; never raises for a bad page (the failure is in the returned capture)."""
+        """Capture one URL politely; never raises for a bad page (the failure is in the returned capture).
+
+        robots.txt is read once per origin first; a disallowed URL, or one of a site whose circuit is open,
+        is recorded as failed without loading it. A 429/503 makes the site back off (Retry-After) and the
+        page is tried again, up to ``retries_on_throttle`` times.
+        """
+        host, parts = site_of(url), urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        try:
+            self.policy.check(url)  # before anything is fetched from the host, robots.txt included
+        except InvalidURL as exc:
+            cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            return cap.fail("refused", str(exc))
+        robots = None if self.options.bare else await self._robots_txt(origin)
+        refusal = self.politeness.disallowed(host, origin, url)
+        if refusal is not None:
+            cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"), robots_txt=robots)
+            cap.versions = dict(self.versions)
+            return cap.fail(*refusal)
+        notes: list[str] = []
+        for attempt in range(self.options.politeness.retries_on_throttle + 1):
+            cap = await self._capture_once(url, origin)
+            wait = self.politeness.throttled(host, cap.status, cap.response_headers)
+            if wait is None:
+                break
+            notes.append(f"HTTP {cap.status}: backed off {wait:.1f} s (attempt {attempt + 1})")
+            if attempt < self.options.politeness.retries_on_throttle:
+                await asyncio.sleep(wait)  # outside the capture timeout: a long Retry-After is not a hung page
+        else:
+            cap.console.append({"type": "minedag", "text": f"still HTTP {cap.status} after backing off"})
+        cap.robots_txt = robots
+        cap.console.extend({"type": "minedag", "text": note} for note in notes)
+        self.politeness.record(host, cap.ok, cap.error_kind, cap.status, cap.error)
+        return cap
+
+    async def _capture_once(self, url: str, origin: str) -> PageCapture:
         o = self.options
         cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
         cap.viewport = {"width": o.viewport_width, "height": o.viewport_height, "mobile": o.emulation == "mobile"}
-        try:
-            self.policy.check(url)
-        except InvalidURL as exc:
-            return cap.fail("refused", str(exc))
         started = time.perf_counter()
         try:
-            await asyncio.wait_for(self._capture_into(cap, mobile=o.emulation == "mobile"), o.capture_timeout_s)
+            await asyncio.wait_for(self._capture_into(cap, origin, mobile=o.emulation == "mobile"), o.capture_timeout_s)
             if o.emulation == "both" and cap.ok:
                 cap.mobile = await asyncio.wait_for(self._mobile_pass(url), o.capture_timeout_s)
         except TimeoutError:
@@ -242,7 +277,7 @@ class Capturer:
             await PageProbe.enable(cdp)
         return tab
 
-    async def _capture_into(self, cap: PageCapture, *, mobile: bool) -> None:
+    async def _capture_into(self, cap: PageCapture, origin: str, *, mobile: bool) -> None:
         o = self.options
         t_setup = time.perf_counter()
         sc = await self._context(site_of(cap.url), mobile)
@@ -255,8 +290,9 @@ class Capturer:
             probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot)
             if not o.bare:
                 await probe.start()
+            cap.timing["setup_ms"] = round((time.perf_counter() - t_setup) * 1000, 1)
+            await self.politeness.wait_turn(site_of(cap.url), origin)  # the site's delay counts from request to request
             t0 = time.perf_counter()
-            cap.timing["setup_ms"] = round((t0 - t_setup) * 1000, 1)
             try:
                 response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
             except PlaywrightTimeout:
@@ -293,7 +329,6 @@ class Capturer:
                 await probe.stop()
                 return
             cap.rendered_html = (await page.content())[: o.max_html_bytes]
-            cap.robots_txt = await self._robots_txt(page, site_of(cap.final_url or cap.url))
             cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
             cap.ok = reusable = True
@@ -348,19 +383,30 @@ class Capturer:
             cap.content_type = docs[-1].get("mime")
         cap.network = list(probe._requests.values())
 
-    async def _robots_txt(self, page: Any, host: str) -> str | None:
-        """robots.txt of the page's host, fetched once per host through the page (same network stack)."""
-        if host not in self._robots:
+    async def _robots_txt(self, origin: str) -> str | None:
+        """robots.txt of ``origin``, loaded once per run by the browser itself (same network path as pages)."""
+        if origin not in self._robots:
             future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-            self._robots[host] = future
+            self._robots[origin] = future
+            text: str | None = None
             try:
-                text = await page.evaluate(
-                    "async () => { try { const r = await fetch('/robots.txt', {redirect: 'follow'});"
-                    " return r.ok ? (await r.text()).slice(0, 100000) : `__status__${r.status}`; } catch (e) { return null; } }")
+                sc = await self._context(site_of(origin), False)
+                try:
+                    page = await sc.context.new_page()
+                    try:
+                        response = await page.goto(f"{origin}/robots.txt", timeout=self.options.nav_timeout_s * 1000)
+                        if response is not None:
+                            text = f"__status__{response.status}" if response.status >= 400 else (await response.text())[:500_000]
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(page.close(), 5)
+                finally:
+                    await self._release(sc)
             except PlaywrightError:
-                text = None
+                text = None  # unreachable: allowed (the page load will fail on its own if the host is down)
+            self.politeness.set_robots(origin, text)
             future.set_result(text)
-        return await self._robots[host]
+        return await self._robots[origin]
 
     async def _mobile_pass(self, url: str) -> dict[str, Any]:
         sc = await self._context(site_of(url), True)

@@ -4,7 +4,7 @@ from pathlib import Path
 import dagster as dg
 
 from minedag.defs.partitions import MINING_BATCH, url_partitions
-from minedag.mining import RANGE_END, RANGE_START
+from minedag.mining import RANGE_END, RANGE_START, contiguous_ranges
 from minedag.settings import data_dir
 from minedag.urlfile import parse_lines
 
@@ -71,3 +71,44 @@ def _lines(path: Path, skip: int, limit: int) -> list[str]:
                 break
             out.append(line)
     return out
+
+
+# Declarative automation (profiles eager after their capture, aggregates and bundles hourly) needs a running
+# automation sensor; Dagster's default one starts STOPPED.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "minedag_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Evaluates every asset's AutomationCondition: profiles follow captures, bundles follow on the hour.",
+)
+
+# Captures older than this are mined again by the re-mining schedule.
+STALE_AFTER_HOURS = 24 * 7
+
+
+@dg.schedule(cron_schedule="0 3 * * *", target=mining_selection, default_status=dg.DefaultScheduleStatus.RUNNING,
+             description=f"Every night, re-mines pages whose last capture is older than {STALE_AFTER_HOURS} h, in batches.")
+def stale_remine_schedule(context: dg.ScheduleEvaluationContext):
+    from datetime import UTC, datetime, timedelta
+
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    now = context.scheduled_execution_time or datetime.now(UTC)
+    cutoff = (now - timedelta(hours=STALE_AFTER_HOURS)).isoformat(timespec="seconds")
+    order = context.instance.get_dynamic_partitions(url_partitions.name)
+    store = Store(store_dir())
+    stale = []
+    for url in order:
+        pointer = store.latest(url)
+        if pointer is None or pointer.captured_at < cutoff:
+            stale.append(url)
+    if not stale:
+        return dg.SkipReason(f"no capture is older than {STALE_AFTER_HOURS} h")
+    position = {url: i for i, url in enumerate(order)}
+    requests = []
+    for start, end in contiguous_ranges(sorted(position[u] for u in stale), MINING_BATCH):
+        requests.append(dg.RunRequest(run_key=f"stale:{now.isoformat()}:{order[start]}",
+                                      tags={RANGE_START: order[start], RANGE_END: order[end]}))
+    return requests

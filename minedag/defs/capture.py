@@ -16,7 +16,6 @@ CAPTURE_VERSION = "1"
     group_name="capture",
     kinds={"chromium", "playwright"},
     code_version=CAPTURE_VERSION,
-    automation_condition=None,
 )
 def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, store: StoreResource) -> dg.MaterializeResult:
     """One Chromium navigation per URL: response, raw and rendered HTML, DOM snapshot with computed styles,

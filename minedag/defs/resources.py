@@ -5,6 +5,7 @@ import dagster as dg
 from pydantic import Field
 
 from minedag.capture import CaptureOptions
+from minedag.capture.politeness import PolitenessRules
 from minedag.settings import store_dir
 from minedag.store import Store
 
@@ -25,6 +26,10 @@ class BrowserResource(dg.ConfigurableResource):
     capture_timeout_s: float = 45.0
     emulation: str = Field(default="desktop", description="desktop, mobile, or both (a mobile second pass).")
     recycle_context_every: int = 40
+    respect_robots: bool = Field(default=True, description="Honour robots.txt (and its Crawl-delay).")
+    robots_agent: str = Field(default="minedag", description="User-agent token matched against robots.txt.")
+    min_delay_s: float = Field(default=0.0, description="Minimum seconds between page loads on one site.")
+    pages_per_site: int = Field(default=2, description="Pages of one site captured at once.")
 
     @contextmanager
     def sample_site(self) -> Iterator[str]:
@@ -47,6 +52,9 @@ class BrowserResource(dg.ConfigurableResource):
             executable_path=self.executable_path, host_rules=host_rules, allow_hosts=tuple(self.allow_hosts),
             pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s, capture_timeout_s=self.capture_timeout_s,
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
+            pages_per_site=self.pages_per_site,
+            politeness=PolitenessRules(respect_robots=self.respect_robots, robots_agent=self.robots_agent,
+                                       min_delay_s=self.min_delay_s),
         )
 
 

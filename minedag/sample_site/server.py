@@ -93,7 +93,13 @@ class SiteHandler(BaseHTTPRequestHandler):
             code = int(path.rsplit("/", 1)[-1])
             return self._send(code, f"<!doctype html><title>Status {code}</title><h1>{code}</h1>".encode(), _TYPES[".html"])
         if path == "/robots.txt":
-            return self._send(200, b"User-agent: *\nAllow: /\n", _TYPES[".txt"])
+            return self._send(200, b"User-agent: *\nAllow: /\n\nUser-agent: minedag\nDisallow: /private/\nCrawl-delay: 0.5\n", _TYPES[".txt"])
+        if path == "/busy":  # every other request is throttled: 429 with Retry-After: 1
+            if self.server.hits[("lab.test", "/busy")] % 2 == 1:
+                return self._send(429, b"<title>Too many requests</title>", _TYPES[".html"], {"Retry-After": "1"})
+            return self._send(200, b"<!doctype html><html lang='en'><title>Busy</title><h1>Finally</h1></html>", _TYPES[".html"])
+        if path.startswith("/private/") or path.startswith("/paced/"):
+            return self._send(200, f"<!doctype html><html lang='en'><title>{path}</title><h1>{path}</h1></html>".encode(), _TYPES[".html"])
         if path not in HOSTILE:
             return self._send(404, b"<title>Not found</title>", _TYPES[".html"])
         ctype, body = HOSTILE[path]
@@ -125,11 +131,13 @@ class SiteServer(ThreadingHTTPServer):
         self.slow_seconds = slow_seconds
         self.hang_seconds = hang_seconds
         self.hits: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.times: collections.defaultdict[tuple[str, str], list[float]] = collections.defaultdict(list)
         self._lock = threading.Lock()
 
     def record(self, host: str, path: str) -> None:
         with self._lock:
             self.hits[(host, path)] += 1
+            self.times[(host, path)].append(time.monotonic())
 
     @property
     def port(self) -> int:

@@ -1,0 +1,51 @@
+"""Politeness on by default, proved by a test site that counts and times its requests."""
+
+import dataclasses
+import time
+
+from minedag.capture import capture_urls
+from minedag.capture.politeness import PolitenessRules
+
+
+def polite(options, **rules):
+    return dataclasses.replace(options, politeness=PolitenessRules(**rules))
+
+
+def test_robots_txt_is_honoured_and_disallowed_paths_are_never_requested(site, options):
+    before = dict(site.hits)
+    caps = {c.url: c for c in capture_urls(["http://lab.test/private/secret", "http://docs.test/internal/draft",
+                                            "http://docs.test/"], polite(options))}
+    for url in ("http://lab.test/private/secret", "http://docs.test/internal/draft"):
+        assert not caps[url].ok and caps[url].error_kind == "robots" and "robots.txt" in caps[url].error
+    for key in (("lab.test", "/private/secret"), ("docs.test", "/internal/draft")):
+        assert site.hits[key] == before.get(key, 0)  # never requested
+    assert caps["http://docs.test/"].ok and "Disallow: /internal/" in caps["http://docs.test/"].robots_txt
+
+
+def test_crawl_delay_spaces_page_loads_on_one_host(site, options):
+    urls = [f"http://lab.test/paced/{i}" for i in range(4)]
+    capture_urls(urls, polite(options, jitter=0.0))  # lab.test's robots.txt: Crawl-delay 0.5 for minedag
+    starts = sorted(site.times[("lab.test", u.split("lab.test")[1])][-1] for u in urls)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    # Slots are booked when a request is sent; arrival adds a little jitter on the server's side.
+    assert starts[-1] - starts[0] >= 3 * 0.5 - 0.1 and min(gaps) >= 0.3, gaps
+
+
+def test_429_backs_off_for_retry_after_and_then_succeeds(site, options):
+    before = site.hits[("lab.test", "/busy")]
+    if before % 2 == 1:  # make the next request the throttled one
+        capture_urls(["http://lab.test/busy"], polite(options))
+    t0 = time.monotonic()
+    (cap,) = capture_urls(["http://lab.test/busy"], polite(options))
+    assert cap.ok and cap.status == 200
+    throttled, retried = site.times[("lab.test", "/busy")][-2:]
+    assert retried - throttled >= 0.95 and time.monotonic() - t0 >= 1.0
+    assert any("backed off" in m["text"] for m in cap.console)
+
+
+def test_a_host_that_keeps_failing_opens_the_circuit(options):
+    urls = [f"http://nothing-here.invalid/{i}" for i in range(6)]
+    caps = capture_urls(urls, dataclasses.replace(polite(options, circuit_after=3), pages_per_site=1))
+    kinds = sorted(c.error_kind for c in caps)
+    assert kinds.count("dns") == 3 and kinds.count("circuit_open") == 3
+    assert "failed 3 times in a row" in next(c.error for c in caps if c.error_kind == "circuit_open")
