@@ -53,8 +53,8 @@ def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path):
     materialized = pg_instance.get_materialized_partitions(dg.AssetKey(["profiles", "seo_optimizer"]))
     assert materialized == set(urls)
 
-    from minedag.defs.automation import url_file_sensor
     from minedag.definitions import defs
+    from minedag.defs.automation import url_file_sensor
 
     (tmp_path / "data" / "urls").mkdir(parents=True, exist_ok=True)
     (tmp_path / "data" / "urls" / "more.txt").write_text("http://docs.test/\nhttp://shop.test/\n")
