@@ -1,12 +1,13 @@
 """Accuracy gates on real pages written by others (../shared/corpus); floors are pinned in floors.json."""
 
+import os
 from pathlib import Path
 
 import pytest
 
 from minedag.evaluation import gate
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(os.environ.get("MINEDAG_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not beside the repo ({CORPUS}); the gate needs it")

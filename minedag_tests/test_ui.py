@@ -84,7 +84,9 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
         page.get_by_text("http://shop.test/").first.wait_for(timeout=60_000)
 
         page.goto(ui + "/assets/training_bundle?view=partitions", wait_until="networkidle", timeout=60_000)
-        page.get_by_text("seo_optimization").first.wait_for(timeout=60_000)
+        page.get_by_text("seo_optimization").first.click(timeout=60_000)
+        page.get_by_text("average_quality").first.wait_for(timeout=60_000)  # the bundle's materialization metadata
+        page.get_by_text("recommendations").first.wait_for(timeout=60_000)
         page.screenshot(path=ARTIFACTS / "training-bundle.png")
         browser.close()
     resource_noise = [e for e in errors if e.startswith("console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED")]
