@@ -27,6 +27,7 @@ def attribute_stats(store: Store, urls: list[str] | None = None, samples: int = 
                 "coverage": round(pc.sum(present).as_py() / ok.num_rows, 4) if ok.num_rows else 0.0,
                 "present": int(pc.sum(present).as_py() or 0), "rows": ok.num_rows,
                 "samples": [str(v)[:120] for v in values],
+                "distribution": distribution(column.filter(present)) if ok.num_rows else {},
             }
     return out
 
@@ -37,3 +38,27 @@ def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return pc.and_(valid, pc.greater(pc.fill_null(pc.utf8_length(column), 0), 0))
     return valid
+
+
+def distribution(column: pa.ChunkedArray, bins: int = 10, top: int = 5) -> dict[str, Any]:
+    """A histogram for numbers, the most frequent values for everything else (list items count one by one)."""
+    import numpy as np
+
+    kind = column.type
+    if len(column) == 0:
+        return {}
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        values = column.to_numpy(zero_copy_only=False).astype(float)
+        values = values[~np.isnan(values)]
+        if not len(values):
+            return {}
+        counts, edges = np.histogram(values, bins=min(bins, max(1, len(np.unique(values)))))
+        return {"kind": "histogram", "edges": [round(float(e), 4) for e in edges], "counts": counts.tolist(),
+                "min": float(values.min()), "max": float(values.max()), "mean": round(float(values.mean()), 4)}
+    if pa.types.is_list(kind):
+        column = pc.list_flatten(column)
+    if pa.types.is_struct(kind):
+        return {}
+    counts = pc.value_counts(column.cast(pa.string()) if not pa.types.is_string(column.type) else column)
+    ranked = sorted(counts.to_pylist(), key=lambda c: -c["counts"])[:top]
+    return {"kind": "top_values", "values": [{"value": str(c["values"])[:80], "count": c["counts"]} for c in ranked]}

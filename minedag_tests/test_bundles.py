@@ -138,3 +138,21 @@ def test_discovery_reads_coverage_and_samples_from_the_latest_bundle(store, tmp_
     coverage = bundle_coverage(tmp_path, "seo_optimization")
     title = coverage["seo_optimizer.title"]
     assert title["coverage"] == 1.0 and title["samples"] and title["source"] == f"bundle seo_optimization/{result.version}"
+
+
+def test_attribute_coverage_has_distributions_and_samples(store):
+    from minedag.attribute_stats import attribute_stats
+
+    stats = attribute_stats(store)
+    words = stats["seo_optimizer.word_count"]
+    assert words["coverage"] == 1.0 and words["distribution"]["kind"] == "histogram"
+    assert sum(words["distribution"]["counts"]) == words["present"]
+    rules = stats["accessibility_analyzer.violation_rules"]["distribution"]
+    assert rules["kind"] == "top_values" and "color-contrast" in [v["value"] for v in rules["values"]]
+    assert stats["seo_optimizer.title"]["samples"]
+
+
+def test_manifest_names_the_browser_and_axe_versions(store, tmp_path):
+    manifest = build_bundle(get_functionality("accessibility_improvement"), store, tmp_path).manifest
+    assert manifest["software"]["chromium"] and manifest["software"]["axe_core"].startswith("4.")
+    assert manifest["created_at"] == manifest["data_as_of"]

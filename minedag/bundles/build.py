@@ -192,8 +192,10 @@ def _manifest(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, excl
         "splits_by_site": members.groupby("split")["site"].unique().map(sorted).to_dict(),
         "linked_schemas": linked_schemas(store, members["url"].tolist(), min_confidence),
         "input_versions": {"profile_versions": versions, "bundle_format": BUNDLE_FORMAT},
-        "software": {"minedag": minedag.__version__, "pyarrow": pa.__version__},
+        "software": {"minedag": minedag.__version__, "pyarrow": pa.__version__, **_capture_versions(store, members)},
         "data_as_of": str(frame["captured_at"].dropna().max()) if frame["captured_at"].notna().any() else None,
+        # Deterministic on purpose (same inputs -> byte-identical files): the newest capture's time.
+        "created_at": str(frame["captured_at"].dropna().max()) if frame["captured_at"].notna().any() else None,
         "quality_floor": f.min_quality, "coverage_floor": f.min_coverage,
         "recommendations": {
             "attributes_below_coverage": below,
@@ -202,6 +204,15 @@ def _manifest(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, excl
             "profile_to_improve": _weakest_profile(coverage, f),
         },
     }
+
+
+def _capture_versions(store: Store, members: pd.DataFrame) -> dict[str, str]:
+    """Chromium, Playwright and axe-core versions, from the newest member capture."""
+    if not len(members):
+        return {}
+    newest = members.sort_values("captured_at").iloc[-1]["url"]
+    capture = store.load_capture(newest)
+    return {k: v for k, v in (capture.versions if capture else {}).items() if k != "minedag"}
 
 
 def _more_urls(coverage: float, floor: float, n: int) -> int | None:

@@ -41,7 +41,7 @@ Excluded:
 
 ## Known biases
 - Pages come only from the URLs that were registered; sites with many pages weigh more than small ones.
-- Rendering is headless Chromium {m.get('chromium', '')} on a desktop viewport (1280x800) unless a mobile pass was enabled.
+- Rendering is headless Chromium {m['software'].get('chromium', '')} on a desktop viewport (1280x800) unless a mobile pass was enabled.
 - Attributes are extracted by heuristics and axe-core; see each profile's description for what they can miss.
 - Attributes below the coverage floor: {', '.join(recs['attributes_below_coverage']) or 'none'}.
 

@@ -20,21 +20,33 @@ def _bar(share: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _summary(dist: dict) -> str:
+    """A distribution in one table cell: a sparkline for a histogram, the top values otherwise."""
+    if dist.get("kind") == "histogram":
+        peak = max(dist["counts"]) or 1
+        spark = "".join(" ▁▂▃▄▅▆▇█"[round(8 * c / peak)] for c in dist["counts"])
+        return f"`{spark}` {dist['min']:g}–{dist['max']:g}"
+    if dist.get("kind") == "top_values":
+        return ", ".join(f"{v['value'][:24]} ({v['count']})" for v in dist["values"][:3]).replace("|", "/")
+    return ""
+
+
 @dg.asset(deps=PROFILE_KEYS, group_name="aggregation", kinds={"pandas", "parquet"}, automation_condition=hourly)
 def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
     """Per profile and attribute: how many URLs have it, coverage %, and sample values, over all stored records."""
     stats = attribute_stats(store.get())
-    rows = [{"attribute": k, "profile": k.split(".")[0], **{c: v for c, v in s.items() if c != "samples"},
-             "samples": json.dumps(s["samples"])} for k, s in sorted(stats.items())]
+    rows = [{"attribute": k, "profile": k.split(".")[0], "coverage": s["coverage"], "present": s["present"], "rows": s["rows"],
+             "samples": json.dumps(s["samples"]), "distribution": json.dumps(s["distribution"])} for k, s in sorted(stats.items())]
     frame = pd.DataFrame(rows)
     out = data_dir() / "aggregates" / "attribute_coverage.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, frame.to_parquet(index=False))
-    table = "\n".join(f"| `{r['attribute']}` | {r['present']}/{r['rows']} | `{_bar(r['coverage'])}` {r['coverage']:.0%} |" for r in rows)
+    table = "\n".join(f"| `{r['attribute']}` | {r['present']}/{r['rows']} | `{_bar(r['coverage'])}` {r['coverage']:.0%} | "
+                      f"{_summary(json.loads(r['distribution']))} |" for r in rows)
     return dg.MaterializeResult(metadata={
         "attributes": len(rows),
         "mean_coverage": round(float(frame["coverage"].mean()), 4) if len(frame) else 0.0,
-        "coverage": dg.MetadataValue.md("| attribute | URLs | coverage |\n|---|---|---|\n" + table),
+        "coverage": dg.MetadataValue.md("| attribute | URLs | coverage | distribution |\n|---|---|---|---|\n" + table),
         "path": dg.MetadataValue.path(str(out)),
     })
 
