@@ -185,11 +185,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def _attribute_table(title: str, attributes: list[dict]) -> None:
     table = Table(title=title, title_justify="left")
-    for column in ("attribute", "type", "role", "coverage", "description"):
+    for column in ("attribute", "type", "coverage", "description", "why it matters"):
         table.add_column(column, overflow="fold")
     for a in attributes:
         cov = "not mined yet" if a["coverage"] is None else f"{a['coverage']:.0%}"
-        table.add_row(a["name"] + (" *" if a["required"] else ""), a["type"], a["role"], cov, a["description"])
+        table.add_row(a["name"] + (" *" if a["required"] else ""), a["type"], cov, a["description"], a.get("why", a.get("role", "")))
     console.print(table)
 
 

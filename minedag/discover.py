@@ -160,8 +160,10 @@ def discover(prompt: str, top: int = 3, coverage: dict[str, dict[str, Any]] | No
 def _attribute(f: Functionality, qualified: str, coverage: dict[str, dict[str, Any]], *, required: bool, target: bool) -> dict[str, Any]:
     attr = f.attribute(qualified)
     known = coverage.get(qualified)
+    why = ("what a model for {} learns to predict" if target else
+           "required input: every training row of {} must have it" if required else "optional input that adds signal for {}")
     return {"name": qualified, "type": attr.type_name, "description": attr.description, "required": required,
-            "role": "target" if target else "input",
+            "role": "target" if target else "input", "why": why.format(f.name.replace("_", " ")),
             "coverage": known["coverage"] if known else None, "samples": known["samples"] if known else [],
             "status": known.get("source", "mined") if known else "not mined yet"}
 

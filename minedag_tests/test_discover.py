@@ -39,6 +39,7 @@ def test_seo_prompt_lists_attributes_with_types_descriptions_and_coverage():
     assert best["name"] == "seo_optimization" and answer["custom"] is False
     title = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.title")
     assert title["type"] == "string" and title["coverage"] == 0.5 and title["samples"] == ["Home"] and title["required"]
+    assert "required input" in title["why"]
     other = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.crawlable")
     assert other["coverage"] is None and other["status"] == "not mined yet"
 
