@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -13,6 +14,13 @@ from minedag.store import atomic_write
 
 PROFILE_KEYS = [dg.AssetKey(["profiles", name]) for name in all_profiles()]
 hourly = dg.AutomationCondition.on_cron("0 * * * *")
+
+
+def _write_aggregate(name: str, data: bytes) -> Path:
+    """Write ``data/aggregates/<name>`` atomically and return its path."""
+    out = data_dir() / "aggregates" / name
+    atomic_write(out, data)
+    return out
 
 
 def _bar(share: float, width: int = 20) -> str:
@@ -38,9 +46,7 @@ def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
     rows = [{"attribute": k, "profile": k.split(".")[0], "coverage": s["coverage"], "present": s["present"], "rows": s["rows"],
              "samples": json.dumps(s["samples"]), "distribution": json.dumps(s["distribution"])} for k, s in sorted(stats.items())]
     frame = pd.DataFrame(rows)
-    out = data_dir() / "aggregates" / "attribute_coverage.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, frame.to_parquet(index=False))
+    out = _write_aggregate("attribute_coverage.parquet", frame.to_parquet(index=False))
     table = "\n".join(f"| `{r['attribute']}` | {r['present']}/{r['rows']} | `{_bar(r['coverage'])}` {r['coverage']:.0%} | "
                       f"{_summary(json.loads(r['distribution']))} |" for r in rows)
     return dg.MaterializeResult(metadata={
@@ -57,9 +63,7 @@ def schema_links(store: StoreResource) -> dg.MaterializeResult:
     """Links found across all pages: data attribute -> table (confidence, occurrences), relationships
     (maps-to, contained-in, linked-to), schema.org entities, form fields -> columns, and learned link patterns."""
     agg = aggregate_links(store.get())
-    out = data_dir() / "aggregates" / "schema_links.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, json.dumps(agg, indent=2, sort_keys=True).encode())
+    out = _write_aggregate("schema_links.json", json.dumps(agg, indent=2, sort_keys=True).encode())
     links = "\n".join(f"| `{x['attribute']}` | {x['table']} | {x['confidence']} | {x['occurrences']} |" for x in agg["links"])
     patterns = "\n".join(f"| `{p['pattern']}` | {p['table']} | {p['confidence']} | {p['occurrences']} |" for p in agg["patterns"])
     return dg.MaterializeResult(metadata={
@@ -85,9 +89,7 @@ def attribute_catalog(store: StoreResource) -> dg.MaterializeResult:
                          "model_kinds": sorted({k for f in users for k in f.model_kinds}),
                          "coverage": stats.get(q, {}).get("coverage")})
     frame = pd.DataFrame(rows)
-    out = data_dir() / "aggregates" / "attribute_catalog.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, frame.to_parquet(index=False))
+    out = _write_aggregate("attribute_catalog.parquet", frame.to_parquet(index=False))
     table = "\n".join(f"| `{r['attribute']}` | {r['type']} | {', '.join(r['functionalities']) or '-'} | "
                       f"{'not mined yet' if r['coverage'] is None else format(r['coverage'], '.0%')} | {r['description']} |" for r in rows)
     return dg.MaterializeResult(metadata={
