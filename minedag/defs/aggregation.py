@@ -23,6 +23,14 @@ def _write_aggregate(name: str, data: bytes) -> Path:
     return out
 
 
+def md_table(headers: list[str], rows: list[list[object]]) -> dg.MetadataValue:
+    """A Markdown table for the UI's metadata panel (pipes in cells are escaped)."""
+    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
 def _bar(share: float, width: int = 20) -> str:
     filled = round(share * width)
     return "█" * filled + "░" * (width - filled)
@@ -35,7 +43,7 @@ def _summary(dist: dict) -> str:
         spark = "".join(" ▁▂▃▄▅▆▇█"[round(8 * c / peak)] for c in dist["counts"])
         return f"`{spark}` {dist['min']:g}–{dist['max']:g}"
     if dist.get("kind") == "top_values":
-        return ", ".join(f"{v['value'][:24]} ({v['count']})" for v in dist["values"][:3]).replace("|", "/")
+        return ", ".join(f"{v['value'][:24]} ({v['count']})" for v in dist["values"][:3])
     return ""
 
 
@@ -47,12 +55,12 @@ def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
              "samples": json.dumps(s["samples"]), "distribution": json.dumps(s["distribution"])} for k, s in sorted(stats.items())]
     frame = pd.DataFrame(rows)
     out = _write_aggregate("attribute_coverage.parquet", frame.to_parquet(index=False))
-    table = "\n".join(f"| `{r['attribute']}` | {r['present']}/{r['rows']} | `{_bar(r['coverage'])}` {r['coverage']:.0%} | "
-                      f"{_summary(json.loads(r['distribution']))} |" for r in rows)
     return dg.MaterializeResult(metadata={
         "attributes": len(rows),
         "mean_coverage": round(float(frame["coverage"].mean()), 4) if len(frame) else 0.0,
-        "coverage": dg.MetadataValue.md("| attribute | URLs | coverage | distribution |\n|---|---|---|---|\n" + table),
+        "coverage": md_table(["attribute", "URLs", "coverage", "distribution"],
+                             [[f"`{r['attribute']}`", f"{r['present']}/{r['rows']}", f"`{_bar(r['coverage'])}` {r['coverage']:.0%}",
+                               _summary(json.loads(r["distribution"]))] for r in rows]),
         "path": dg.MetadataValue.path(str(out)),
     })
 
@@ -64,12 +72,12 @@ def schema_links(store: StoreResource) -> dg.MaterializeResult:
     (maps-to, contained-in, linked-to), schema.org entities, form fields -> columns, and learned link patterns."""
     agg = aggregate_links(store.get())
     out = _write_aggregate("schema_links.json", json.dumps(agg, indent=2, sort_keys=True).encode())
-    links = "\n".join(f"| `{x['attribute']}` | {x['table']} | {x['confidence']} | {x['occurrences']} |" for x in agg["links"])
-    patterns = "\n".join(f"| `{p['pattern']}` | {p['table']} | {p['confidence']} | {p['occurrences']} |" for p in agg["patterns"])
     return dg.MaterializeResult(metadata={
         "pages": agg["pages"], "links": len(agg["links"]), "relationships": len(agg["relationships"]),
-        "links_table": dg.MetadataValue.md("| attribute | table | confidence | occurrences |\n|---|---|---|---|\n" + links),
-        "link_patterns": dg.MetadataValue.md("| pattern | table | confidence | occurrences |\n|---|---|---|---|\n" + patterns),
+        "links_table": md_table(["attribute", "table", "confidence", "occurrences"],
+                                [[f"`{x['attribute']}`", x["table"], x["confidence"], x["occurrences"]] for x in agg["links"]]),
+        "link_patterns": md_table(["pattern", "table", "confidence", "occurrences"],
+                                  [[f"`{x['pattern']}`", x["table"], x["confidence"], x["occurrences"]] for x in agg["patterns"]]),
         "entity_relationships": dg.MetadataValue.md(f"```mermaid\n{mermaid(agg)}\n```"),
         "path": dg.MetadataValue.path(str(out)),
     })
@@ -90,10 +98,10 @@ def attribute_catalog(store: StoreResource) -> dg.MaterializeResult:
                          "coverage": stats.get(q, {}).get("coverage")})
     frame = pd.DataFrame(rows)
     out = _write_aggregate("attribute_catalog.parquet", frame.to_parquet(index=False))
-    table = "\n".join(f"| `{r['attribute']}` | {r['type']} | {', '.join(r['functionalities']) or '-'} | "
-                      f"{'not mined yet' if r['coverage'] is None else format(r['coverage'], '.0%')} | {r['description']} |" for r in rows)
     return dg.MaterializeResult(metadata={
         "attributes": len(rows),
-        "catalog": dg.MetadataValue.md("| attribute | type | functionalities | coverage | description |\n|---|---|---|---|---|\n" + table),
+        "catalog": md_table(["attribute", "type", "functionalities", "coverage", "description"],
+                            [[f"`{r['attribute']}`", r["type"], ", ".join(r["functionalities"]) or "-",
+                              "not mined yet" if r["coverage"] is None else format(r["coverage"], ".0%"), r["description"]] for r in rows]),
         "path": dg.MetadataValue.path(str(out)),
     })

@@ -2,7 +2,7 @@ import dagster as dg
 
 from minedag.bundles import build_bundle, publish
 from minedag.bundles.publish import latest_version
-from minedag.defs.aggregation import PROFILE_KEYS, hourly
+from minedag.defs.aggregation import PROFILE_KEYS, hourly, md_table
 from minedag.defs.resources import StoreResource
 from minedag.functionalities import FUNCTIONALITIES, get_functionality
 from minedag.settings import bundles_dir
@@ -34,14 +34,15 @@ def training_bundle(context: dg.AssetExecutionContext, store: StoreResource):
     f = get_functionality(context.partition_key)
     result = build_bundle(f, store.get(), bundles_dir())
     m = result.manifest
-    coverage = "\n".join(f"| `{a['name']}` | {a['role']} | {'yes' if a['required'] else ''} | {a['coverage']:.0%} |" for a in m["attributes"])
     yield dg.MaterializeResult(
         data_version=dg.DataVersion(result.version),
         metadata={
             "version": result.version, "new_version": result.created, "members": m["counts"]["members"],
             "excluded": m["counts"]["excluded"], "average_quality": m["counts"]["average_quality"],
             "splits": dg.MetadataValue.json(m["counts"]["splits"]),
-            "coverage": dg.MetadataValue.md("| attribute | role | required | coverage |\n|---|---|---|---|\n" + coverage),
+            "coverage": md_table(["attribute", "role", "required", "coverage"],
+                                 [[f"`{a['name']}`", a["role"], "yes" if a["required"] else "", f"{a['coverage']:.0%}"]
+                                  for a in m["attributes"]]),
             "recommendations": dg.MetadataValue.json(m["recommendations"]),
             "path": dg.MetadataValue.path(str(result.path)),
         },
