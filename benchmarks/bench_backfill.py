@@ -8,12 +8,10 @@ and reports pages/minute, the wait before the first run (the daemon tick) and Da
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from daemon import daemon_instance, submit_backfill
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,7 +20,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--urls", type=int, default=500)
     args = parser.parse_args()
-    import dagster as dg
 
     from minedag.capture import CaptureOptions, capture_urls
     from minedag.profiles import all_profiles, extract_record
@@ -46,46 +43,21 @@ def main() -> None:
     server.stop()
     print(f"without Dagster: {args.urls} URLs in {baseline:.0f} s ({args.urls / baseline * 60:.0f} pages/min)")
 
-    with tempfile.TemporaryDirectory() as home:
-        (Path(home) / "dagster.yaml").write_text(
-            f"storage:\n  sqlite:\n    base_dir: {home}/storage\nconcurrency:\n  runs:\n    max_concurrent_runs: 2\n"
-            "  pools:\n    default_limit: 2\ntelemetry:\n  enabled: false\n")
-        env = {**os.environ, "DAGSTER_HOME": home, "MINEDAG_DATA": f"{home}/data"}
-        os.environ.update(env)
-        instance = dg.DagsterInstance.get()
+    with daemon_instance(max_concurrent_runs=2) as instance:
         instance.add_dynamic_partitions("urls", urls)
-        bin_dir = Path(sys.executable).parent
-        daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=REPO, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            started = time.time()
-            # An asset backfill (what the UI's "Materialize" over partitions launches): the daemon honours the
-            # batch BackfillPolicy. (`dagster job backfill` would launch one run per partition.) Internal API:
-            # acceptable in a benchmark, not in the product.
-            from dagster._core.execution.backfill import PartitionBackfill
-
-            from minedag.definitions import defs
-
-            keys = [k for k in defs.resolve_all_asset_keys() if k.path[0] in ("page_capture", "profiles")]
-            instance.add_backfill(PartitionBackfill.from_asset_partitions(
-                backfill_id="bench", asset_graph=defs.resolve_asset_graph(), partition_names=urls, asset_selection=keys,
-                backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,
-                title="bench", description=None, run_config=None))
-            while True:
-                runs = instance.get_run_records()
-                done = [r for r in runs if r.dagster_run.is_finished]
-                if runs and len(done) == len(runs) and len(runs) >= -(-args.urls // 50) and not any(
-                        b.status.value == "REQUESTED" for b in instance.get_backfills()):
-                    break
-                if time.time() - started > 3600:
-                    raise SystemExit("backfill did not finish within an hour")
-                time.sleep(5)
-            first_start = min(r.start_time for r in runs if r.start_time)
-            last_end = max(r.end_time for r in runs if r.end_time)
-            failed = [r for r in runs if r.dagster_run.status.value != "SUCCESS"]
-        finally:
-            daemon.terminate()
-            daemon.wait(30)
+        started = submit_backfill(instance, urls, "bench")
+        while True:
+            runs = instance.get_run_records()
+            done = [r for r in runs if r.dagster_run.is_finished]
+            if runs and len(done) == len(runs) and len(runs) >= -(-args.urls // 50) and not any(
+                    b.status.value == "REQUESTED" for b in instance.get_backfills()):
+                break
+            if time.time() - started > 3600:
+                raise SystemExit("backfill did not finish within an hour")
+            time.sleep(5)
+        first_start = min(r.start_time for r in runs if r.start_time)
+        last_end = max(r.end_time for r in runs if r.end_time)
+        failed = [r for r in runs if r.dagster_run.status.value != "SUCCESS"]
     wall = last_end - first_start
     print(f"through the daemon: {len(runs)} runs ({len(failed)} failed), first run started {first_start - started:.0f} s "
           f"after the backfill was requested (daemon tick), then {wall:.0f} s ({args.urls / wall * 60:.0f} pages/min)")

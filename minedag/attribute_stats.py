@@ -32,6 +32,13 @@ def attribute_stats(store: Store, urls: list[str] | None = None, samples: int = 
     return out
 
 
+def batch_coverage(rows: list[dict[str, Any]], attributes: list[str]) -> dict[str, float]:
+    """Share of the successful ``rows`` that hold each attribute (same rule as the stored-record coverage)."""
+    ok = [r for r in rows if r.get("ok")]
+    has = lambda v: v is not None and not (isinstance(v, str) and not v.strip())  # noqa: E731
+    return {a: round(sum(has(r.get(a)) for r in ok) / len(ok), 4) if ok else 0.0 for a in attributes}
+
+
 def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Non-null and, for strings, non-empty (an empty list is a real observation: "no violations")."""
     valid = pc.is_valid(column)

@@ -12,8 +12,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Colour and live bars only on a terminal (rich checks isatty, NO_COLOR and TERM); long lines never wrap in logs.
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):
@@ -33,58 +34,82 @@ def _instance():
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Mine the bundled sample site through Dagster and print a summary."""
-    from minedag.mining import mine
-    from minedag.settings import store_dir
+    """Mine the bundled sample site through Dagster, build the eight training bundles and print a summary."""
+    import time
+
+    from minedag.bundles.publish import latest_version
+    from minedag.functionalities import FUNCTIONALITIES
+    from minedag.mining import build_bundles, mine
+    from minedag.profiles import all_profiles
+    from minedag.progress import finish, polled, progress
+    from minedag.settings import bundles_dir, store_dir
     from minedag.store import Store
     from minedag.urlfile import read_url_file
 
     urls = read_url_file(args.urls).urls
     instance = _instance()
-    console.print(f"[bold]minedag demo[/]: mining {len(urls)} sample URLs through Dagster (instance: {os.environ['DAGSTER_HOME']})")
-    with console.status("capturing pages and extracting profiles...", spinner="dots"):
-        results = mine(instance, urls)
     store = Store(store_dir())
-    pointers = [store.latest(u) for u in urls]
-    ok = [p for p in pointers if p and p.ok]
-    failed = [p for p in pointers if p and not p.ok]
-    http_errors = [p for p in ok if p.status and p.status >= 400]
-    table = Table(title="Sample site", show_lines=False)
+    out = console if not args.json else err
+    out.print(f"[bold]minedag demo[/]: mining {len(urls)} URLs through Dagster (instance: {os.environ['DAGSTER_HOME']})")
+    started = time.time()
+    with progress(out) as bar:
+        runs = bar.add_task("Dagster runs (capture + 8 profiles)", total=None)
+        with polled(bar, "pages captured", len(urls), lambda: store.captured_since(urls, started)):
+            results = mine(instance, urls, on_run=lambda _r, planned: bar.update(runs, advance=1, total=planned))
+        bundling = bar.add_task("training bundles built and checked", total=len(FUNCTIONALITIES))
+        bundle_runs = build_bundles(instance, on_bundle=lambda _name: bar.advance(bundling))
+        finish(bar, runs)
+        finish(bar, bundling)
+    pointers = {u: store.latest(u) for u in urls}
+    ok = [p for p in pointers.values() if p and p.ok]
+    summary = {
+        "urls": len(urls), "captured": len(ok), "seconds": round(time.time() - started, 1),
+        "http_errors": [{"url": p.url, "status": p.status} for p in ok if p.status and p.status >= 400],
+        "failed": [{"url": p.url, "reason": p.error} for p in pointers.values() if p and not p.ok],
+        "records": {name: len(store.read_records(name, urls)) for name in all_profiles()},
+        "bundles": {name: {"latest": latest_version(bundles_dir(), name),
+                           "checks_passed": sum(c.passed for c in run.get_asset_check_evaluations()),
+                           "checks": len(run.get_asset_check_evaluations())} for name, run in bundle_runs.items()},
+        "dagster_runs": {"mining": len(results), "mining_succeeded": all(r.success for r in results), "bundle": len(bundle_runs),
+                         "bundles_not_published": [name for name, run in bundle_runs.items() if not run.success]},
+        "store": str(store.root), "bundles_dir": str(bundles_dir()),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_demo(summary)
+    return 0 if summary["dagster_runs"]["mining_succeeded"] and ok else 1
+
+
+def _print_demo(s: dict) -> None:
+    table = Table(title="Sample site")
     table.add_column("what")
     table.add_column("count", justify="right")
-    table.add_row("URLs", str(len(urls)))
-    table.add_row("captured as HTML", str(len(ok)))
-    table.add_row("  of which HTTP 4xx/5xx (captured, flagged)", str(len(http_errors)))
-    table.add_row("failed captures", str(len(failed)))
-    from minedag.profiles import all_profiles
-
-    for name in all_profiles():
-        table.add_row(f"records: profiles/{name}", str(len(store.read_records(name, urls))))
+    table.add_row("URLs", str(s["urls"]))
+    table.add_row("captured as HTML", str(s["captured"]))
+    table.add_row("  of which HTTP 4xx/5xx (captured, flagged)", str(len(s["http_errors"])))
+    table.add_row("failed captures", str(len(s["failed"])))
+    for name, n in s["records"].items():
+        table.add_row(f"records: profiles/{name}", str(n))
     console.print(table)
-    for p in failed:
-        console.print(f"  [red]failed[/] {p.url}: {p.error}")
-    for p in http_errors:
-        console.print(f"  [yellow]HTTP {p.status}[/] {p.url}")
-    from minedag.bundles.publish import latest_version
-    from minedag.mining import build_bundles
-    from minedag.settings import bundles_dir
-
-    with console.status("building, checking and publishing the eight training bundles...", spinner="dots"):
-        bundle_runs = build_bundles(instance)
+    for f in s["failed"]:
+        console.print(f"  [red]failed[/] {f['url']}: {f['reason']}")
+    for h in s["http_errors"]:
+        console.print(f"  [yellow]HTTP {h['status']}[/] {h['url']}")
     bundles = Table(title="Training bundles")
     for column in ("functionality", "latest version", "checks"):
         bundles.add_column(column)
-    for name, run in bundle_runs.items():
-        checks = run.get_asset_check_evaluations()
-        passed = sum(1 for c in checks if c.passed)
-        bundles.add_row(name, latest_version(bundles_dir(), name) or "[red]not published[/]", f"{passed}/{len(checks)} passed")
+    for name, b in s["bundles"].items():
+        bundles.add_row(name, b["latest"] or "[red]not published[/]", f"{b['checks_passed']}/{b['checks']} passed")
     console.print(bundles)
-    runs_ok = all(r.success for r in results)
-    console.print(f"Dagster runs: {len(results)} mining, {len(bundle_runs)} bundle ({'all succeeded' if runs_ok else 'some FAILED'})")
-    console.print(f"Captures and records: {store.root}")
-    console.print(f"Bundles: {bundles_dir()}/<functionality>/latest  (minedag bundles list)")
+    runs = s["dagster_runs"]
+    blocked = runs["bundles_not_published"]
+    console.print(f"Dagster runs: {runs['mining']} mining ({'succeeded' if runs['mining_succeeded'] else '[red]FAILED[/]'}), "
+                  f"{runs['bundle']} bundle ({f'[yellow]not published (a blocking check failed): {blocked}[/]' if blocked else 'all published'}) "
+                  f"in {s['seconds']} s")
+    console.print(f"Captures and records: {s['store']}")
+    console.print(f"Bundles: {s['bundles_dir']}/<functionality>/latest  (minedag bundles list)")
     console.print("Open the UI on these runs:  [bold]DAGSTER_HOME=$PWD .venv/bin/dagster dev[/]  (then http://127.0.0.1:3000)")
-    return 0 if runs_ok and ok else 1
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
@@ -131,7 +156,14 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
         parsed = read_url_file(args.file)
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None
-    reg = register_urls(_instance(), parsed.urls)
+    from minedag.progress import finish, progress
+
+    instance = _instance()
+    with progress(err) as bar:
+        task = bar.add_task("registering URL partitions", total=None)
+        reg = register_urls(instance, parsed.urls, on_chunk=lambda done, total: bar.update(task, completed=done, total=total))
+        bar.update(task, total=len(reg.added), completed=len(reg.added))
+        finish(bar, task)
     result = {"added": len(reg.added), "already_registered": reg.already, "duplicates": parsed.duplicates,
               "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected]}
     if args.json:
@@ -264,11 +296,24 @@ def cmd_bundles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure pages/minute, per-URL overhead, Dagster's share and peak memory on the sample site."""
+    from minedag.benchmark import run_benchmark
+
+    if args.rounds < 1:
+        raise UsageError(f"--rounds {args.rounds}: give 1 or more")
+    report = run_benchmark(args.rounds, say=err.print if args.json else console.print)
+    if args.json:
+        print(json.dumps(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minedag", description="Turn live web pages into typed, versioned ML training data.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
     p.add_argument("--urls", default="data/urls/sample.txt", help="URL list file (default: the sample site's)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object (progress goes to stderr)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("mine", help=cmd_mine.__doc__, description=cmd_mine.__doc__)
     p.add_argument("urls", nargs="+", metavar="URL", help="absolute http(s) URLs")
@@ -298,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="show: this version instead of latest")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bundles)
+    p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
+    p.add_argument("--rounds", type=int, default=3, help="times each sample URL is mined (default 3)")
+    p.add_argument("--json", action="store_true", help="print the measurements as one JSON object")
+    p.set_defaults(func=cmd_bench)
     p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
     p.add_argument("--json", action="store_true", help="print compact JSON")
     p.set_defaults(func=cmd_status)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -21,19 +21,27 @@ class Registration:
     already: int
 
 
-def register_urls(instance: dg.DagsterInstance, urls: Sequence[str], chunk: int = 5000) -> Registration:
-    """Add the canonical ``urls`` that are not partitions yet, in chunks (fast for 100k URLs)."""
+def register_urls(instance: dg.DagsterInstance, urls: Sequence[str], chunk: int = 5000,
+                  on_chunk: Callable[[int, int], None] | None = None) -> Registration:
+    """Add the canonical ``urls`` that are not partitions yet, in chunks (fast for 100k URLs).
+
+    ``on_chunk(added_so_far, to_add)`` is called after each chunk (progress bars).
+    """
     existing = set(instance.get_dynamic_partitions(url_partitions.name))
     new = [u for u in dict.fromkeys(urls) if u not in existing]
     for i in range(0, len(new), chunk):
         instance.add_dynamic_partitions(url_partitions.name, new[i : i + chunk])
+        if on_chunk:
+            on_chunk(min(i + chunk, len(new)), len(new))
     return Registration(added=new, already=len(urls) - len(new))
 
 
-def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions | None = None, batch: int = 500) -> list[dg.ExecuteInProcessResult]:
+def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions | None = None, batch: int = 500,
+         on_run: Callable[[dg.ExecuteInProcessResult, int], None] | None = None) -> list[dg.ExecuteInProcessResult]:
     """Materialise ``page_capture`` and every profile for ``urls`` in as few runs as possible.
 
     Each run covers a contiguous range of the partition order, so URLs are grouped into ranges.
+    ``on_run(result, runs_planned)`` is called as each run ends.
     """
     if defs is None:
         from minedag.definitions import defs as loaded
@@ -45,10 +53,64 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
     positions = sorted(i for i, key in enumerate(order) if key in wanted)
     results = []
     job = defs.resolve_job_def("mine")
-    for start, end in contiguous_ranges(positions, batch):
+    ranges = contiguous_ranges(positions, batch)
+    for start, end in ranges:
         tags = {RANGE_START: order[start], RANGE_END: order[end]}
         results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET))
+        if on_run:
+            on_run(results[-1], len(ranges))
     return results
+
+
+def request_backfill(instance: dg.DagsterInstance, urls: Sequence[str], backfill_id: str) -> str:
+    """Request an asset backfill of ``page_capture`` and the profiles over ``urls``, as the UI's "Materialize"
+    over partitions does; the daemon runs it in batches (the BackfillPolicy). ``dagster job backfill`` would
+    launch one run per partition instead. Uses Dagster's internal ``PartitionBackfill`` (no public API yet)."""
+    import time
+
+    from dagster._core.execution.backfill import PartitionBackfill
+
+    from minedag.definitions import defs
+
+    keys = [k for k in defs.resolve_all_asset_keys() if k.path[0] in ("page_capture", "profiles")]
+    instance.add_backfill(PartitionBackfill.from_asset_partitions(
+        backfill_id=backfill_id, asset_graph=defs.resolve_asset_graph(), partition_names=list(urls), asset_selection=keys,
+        backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,
+        title=backfill_id, description=None, run_config=None))
+    return backfill_id
+
+
+def distributed_job() -> dg.JobDefinition:
+    """The ``mine_distributed`` job (Celery executor), as a reconstructable target for ``execute_job``."""
+    from minedag.definitions import defs
+
+    return defs.resolve_job_def("mine_distributed")
+
+
+def mine_distributed(instance: dg.DagsterInstance, urls: Sequence[str], celery: dict, batch: int = 50) -> list[tuple[str, bool]]:
+    """Mine ``urls`` as batches of ``batch`` URLs launched at once; their steps run on the Celery workers.
+
+    ``celery`` is the executor config (``broker``, ``backend``); the workers must share ``instance`` and the
+    store. Each batch's run is orchestrated by a process of its own (``execute_job`` is not thread-safe).
+    Returns ``(run_id, success)`` per batch.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    register_urls(instance, urls)
+    order = instance.get_dynamic_partitions(url_partitions.name)
+    wanted = set(urls)
+    ranges = contiguous_ranges(sorted(i for i, key in enumerate(order) if key in wanted), batch)
+    tags = [{RANGE_START: order[start], RANGE_END: order[end]} for start, end in ranges]
+    with ProcessPoolExecutor(max_workers=len(tags) or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_run_distributed, [instance.get_ref()] * len(tags), [celery] * len(tags), tags))
+
+
+def _run_distributed(ref, celery: dict, tags: dict[str, str]) -> tuple[str, bool]:
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        with dg.execute_job(dg.reconstructable(distributed_job), instance, run_config={"execution": {"config": celery}},
+                            tags=tags) as result:
+            return result.run_id, result.success
 
 
 def contiguous_ranges(positions: list[int], batch: int) -> list[tuple[int, int]]:
@@ -62,8 +124,24 @@ def contiguous_ranges(positions: list[int], batch: int) -> list[tuple[int, int]]
     return out
 
 
+def covering_ranges(positions: list[int], width: int) -> list[tuple[int, int]]:
+    """Few ranges, each spanning at most ``width`` positions, that cover every position.
+
+    Positions in between are covered too: for re-mines that is cheap (unchanged pages cost a 304), and it
+    keeps scattered URLs in batches instead of one run each.
+    """
+    out: list[tuple[int, int]] = []
+    for pos in sorted(positions):
+        if out and pos - out[-1][0] < width:
+            out[-1] = (out[-1][0], pos)
+        else:
+            out.append((pos, pos))
+    return out
+
+
 def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = None,
-                  functionalities: Sequence[str] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
+                  functionalities: Sequence[str] | None = None,
+                  on_bundle: Callable[[str], None] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
     """Run the ``bundle`` job once per functionality (aggregates, bundle, blocking checks, publish)."""
     if defs is None:
         from minedag.definitions import defs as loaded
@@ -73,5 +151,9 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
 
     job = defs.resolve_job_def("bundle")
     names = list(functionalities or [f.name for f in FUNCTIONALITIES])
-    return {name: job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
-            for name in names}
+    results = {}
+    for name in names:
+        results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
+        if on_bundle:
+            on_bundle(name)
+    return results

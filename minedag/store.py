@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from minedag.capture.model import PageCapture
+from minedag.capture.model import PageCapture, PreviousCapture
 from minedag.urls import url_id
 
 
@@ -59,6 +59,14 @@ class CapturePointer:
     status: int | None
     content_hash: str | None
     error: str | None
+    error_kind: str | None = None
+    checked_at: str = ""  # the last time the page was fetched, unchanged or not (freshness counts from here)
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def fresh_as_of(self) -> str:
+        return max(self.checked_at, self.captured_at)
 
 
 class Store:
@@ -69,7 +77,16 @@ class Store:
 
     # -- captures ---------------------------------------------------------------------------------------
     def put_capture(self, cap: PageCapture) -> str:
-        """Store ``cap`` (and its screenshot) and point the URL's ``latest`` at it. Returns the capture id."""
+        """Store ``cap`` (and its screenshot) and point the URL's ``latest`` at it. Returns the capture id.
+
+        An unchanged re-check (``cap.unchanged_since``) stores nothing new: the pointer keeps the earlier
+        capture and only notes when it was confirmed.
+        """
+        if cap.unchanged_since:
+            earlier = self.latest(cap.url)
+            if earlier is not None and earlier.capture_id == cap.unchanged_since:
+                atomic_write(self._pointer_path(cap.url), json.dumps({**earlier.__dict__, "checked_at": cap.captured_at}).encode())
+                return earlier.capture_id
         if cap.screenshot:
             import hashlib
 
@@ -83,7 +100,9 @@ class Store:
         target = self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
         if not target.exists():
             atomic_write(target, gzip.compress(body, compresslevel=5))
-        pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error)
+        headers = cap.response_headers if cap.ok and not cap.http_error else {}
+        pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error,
+                                 cap.error_kind, cap.captured_at, headers.get("etag"), headers.get("last-modified"))
         atomic_write(self._pointer_path(cap.url), json.dumps(pointer.__dict__).encode())
         return capture_id
 
@@ -92,6 +111,13 @@ class Store:
         if not path.exists():
             return None
         return CapturePointer(**json.loads(path.read_text()))
+
+    def previous(self, url: str) -> PreviousCapture | None:
+        """What a re-mine of ``url`` can ask the server about: its last good capture's validators and body hash."""
+        pointer = self.latest(url)
+        if pointer is None or not pointer.ok or (pointer.status or 0) >= 400:
+            return None
+        return PreviousCapture(pointer.capture_id, pointer.etag, pointer.last_modified, pointer.content_hash)
 
     def load_capture(self, url: str) -> PageCapture | None:
         """The newest capture of ``url``, or ``None`` if it was never captured."""
@@ -108,6 +134,16 @@ class Store:
     def pointers(self) -> list[CapturePointer]:
         folder = self.root / "captures" / "latest"
         return [CapturePointer(**json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+    def captured_since(self, urls: Iterable[str], since: float) -> int:
+        """How many of ``urls`` got a capture (ok or failed) after the epoch time ``since``: for progress bars."""
+        count = 0
+        for url in urls:
+            try:
+                count += self._pointer_path(url).stat().st_mtime >= since
+            except FileNotFoundError:
+                pass
+        return count
 
     def _pointer_path(self, url: str) -> Path:
         return self.root / "captures" / "latest" / f"{url_id(url)}.json"
@@ -134,15 +170,18 @@ class Store:
             atomic_write(target, data)
         return len(rows)
 
-    def read_records(self, profile: str, urls: Iterable[str] | None = None, schema: pa.Schema | None = None) -> pa.Table:
-        """The newest record of every URL (or of ``urls``) for ``profile``, as one Arrow table."""
+    def read_records(self, profile: str, urls: Iterable[str] | None = None, schema: pa.Schema | None = None,
+                     columns: list[str] | None = None) -> pa.Table:
+        """The newest record of every URL (or of ``urls``) for ``profile``, as one Arrow table (``columns``: only these)."""
         import pyarrow.compute as pc
 
         folder = self.root / "records" / profile
         files = sorted(folder.glob("*.parquet"), key=lambda p: (p.stat().st_mtime_ns, p.name)) if folder.exists() else []
         if not files:
             return schema.empty_table() if schema is not None else pa.table({})
-        tables = [pq.read_table(f, schema=schema) for f in files]
+        if columns is not None:
+            columns, schema = list(dict.fromkeys(["url", *columns])), None
+        tables = [pq.read_table(f, schema=schema, columns=columns) for f in files]
         table = pa.concat_tables(tables, promote_options="default" if schema is None else "none")
         if urls is not None:
             table = table.filter(pc.is_in(table["url"], value_set=pa.array(list(urls), type=pa.string())))

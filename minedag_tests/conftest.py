@@ -9,6 +9,16 @@ from minedag.capture.politeness import PolitenessRules
 from minedag.sample_site.server import SiteServer
 
 
+@pytest.fixture(autouse=True)
+def _isolated_dagster_context():
+    """Each test starts without a Dagster instance's defs-state storage left current by an earlier test
+    (a disposed instance left there makes `resolve_job_def` fail with "undefined DagsterInstance weakref")."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
+
+
 @pytest.fixture(scope="session")
 def site() -> SiteServer:
     server = SiteServer(slow_seconds=1.0, hang_seconds=30).start()

@@ -14,7 +14,7 @@ HOSTILE = {
 
 
 def test_a_batch_of_hostile_pages_records_each_failure_and_keeps_the_good_pages(options):
-    opts = dataclasses.replace(options, nav_timeout_s=4, capture_timeout_s=12, max_dom_nodes=50_000)
+    opts = dataclasses.replace(options, nav_timeout_s=4, capture_timeout_s=20, max_dom_nodes=50_000)
     urls = [*HOSTILE, "http://lab.test/alert-spam", "http://lab.test/popup-spam", "http://shop.test/", "http://blog.test/"]
     caps = {c.url: c for c in capture_urls(urls, opts)}
     assert set(caps) == set(urls)

@@ -156,3 +156,13 @@ def test_manifest_names_the_browser_and_axe_versions(store, tmp_path):
     manifest = build_bundle(get_functionality("accessibility_improvement"), store, tmp_path).manifest
     assert manifest["software"]["chromium"] and manifest["software"]["axe_core"].startswith("4.")
     assert manifest["created_at"] == manifest["data_as_of"]
+
+
+def test_bundle_carries_coverage_and_quality_plots_that_the_card_shows(store, tmp_path):
+    from PIL import Image
+
+    result = build_bundle(get_functionality("accessibility_improvement"), store, tmp_path)
+    for name in ("coverage", "quality"):
+        with Image.open(result.path / "plots" / f"{name}.png") as png:
+            assert png.format == "PNG" and png.width > 300 and png.height > 100
+        assert f"(plots/{name}.png)" in (result.path / "README.md").read_text()

@@ -53,6 +53,11 @@ def test_mine_job_materialises_capture_and_profiles_for_a_batch_of_partitions(si
         assert sorted(table.column("url").to_pylist()) == sorted(URLS)
     seo = {r["url"]: r for r in store.read_records("seo_optimizer", URLS).to_pylist()}
     assert seo["http://lab.test/pdf"]["quality"] == 0 and seo["http://shop.test/"]["quality"] > 80
+    charts = {e.asset_observation_data.asset_observation.asset_key.path[-1]: e.asset_observation_data.asset_observation.metadata
+              for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+    shown = charts["seo_optimizer"]  # what the UI shows for the batch: coverage per attribute and the quality histogram
+    assert "| `title` | yes |" in shown["coverage"].value and "%" in shown["coverage"].value
+    assert shown["quality_histogram"].value.startswith("![quality histogram](data:image/png;base64,iVBORw0KGgo")
 
 
 def test_a_profile_change_re_extracts_from_stored_captures_without_browsing(site, data):
@@ -99,10 +104,15 @@ def test_cli_demo_end_to_end(tmp_path):
     urls = tmp_path / "urls.txt"
     urls.write_text("http://shop.test/\nhttp://blog.test/about\nhttp://lab.test/image.png\n")
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "MINEDAG_DATA": str(tmp_path / "data")}
-    out = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--urls", str(urls)], cwd=REPO, env=env,
+    out = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--json", "--urls", str(urls)], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
-    assert "captured as HTML" in out.stdout, out.stdout + out.stderr
-    assert "failed http://lab.test/image.png: not HTML: image/png" in out.stdout.replace("\n", " ")
+    summary = json.loads(out.stdout)  # stdout is exactly one JSON object; progress went to stderr
+    assert summary["captured"] == 2 and summary["failed"] == [{"url": "http://lab.test/image.png", "reason": "not HTML: image/png"}]
+    assert summary["dagster_runs"]["mining_succeeded"] and summary["dagster_runs"]["bundle"] == 8
+    # Two pages on two sites cannot make domain-disjoint splits: the blocking check holds every bundle back.
+    assert summary["bundles"]["seo_optimization"]["latest"] is None and "seo_optimization" in summary["dagster_runs"]["bundles_not_published"]
+    assert "pages captured: 3/3" in out.stderr and "training bundles built and checked: 8/8" in out.stderr
+    assert "\x1b[" not in out.stdout + out.stderr  # not a terminal: no colour codes, no live bars
     status = subprocess.run([sys.executable, "-m", "minedag.cli", "status", "--json"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     summary = json.loads(status.stdout)
@@ -119,7 +129,7 @@ def test_every_cli_command_has_help():
         assert subprocess.run([sys.executable, "-m", "minedag.cli", name, "--help"], capture_output=True, cwd=REPO).returncode == 0
 
 
-def test_stale_remine_schedule_requests_only_stale_partitions_in_batches(data):
+def test_stale_remine_schedule_requests_the_stale_partitions_in_batches(data):
     from datetime import UTC, datetime
 
     from minedag.capture import PageCapture
@@ -139,4 +149,52 @@ def test_stale_remine_schedule_requests_only_stale_partitions_in_batches(data):
     for r in requests:
         start, end = r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]
         requested |= set(order[order.index(start): order.index(end) + 1])
-    assert requested == set(urls[::2]) | {"http://shop.test/never-captured"}
+    # Every stale URL, in two runs of at most 50 partitions (not 31 runs of one): the fresh pages in between
+    # are re-checked too, which costs them a 304.
+    assert set(urls[::2]) | {"http://shop.test/never-captured"} <= requested and len(requests) == 2
+    assert all(order.index(r.tags["dagster/asset_partition_range_end"]) - order.index(r.tags["dagster/asset_partition_range_start"]) < 50
+               for r in requests)
+
+
+def test_retry_sensor_backs_off_retries_transient_failures_and_gives_up_with_the_reason(data):
+    from datetime import UTC, datetime, timedelta
+
+    from minedag.capture import PageCapture
+    from minedag.defs.automation import MAX_RETRIES, RETRY_BASE_MINUTES, retry_failed_sensor
+
+    store = Store(data / "store")
+    now = datetime.now(UTC)
+
+    def fail(url: str, kind: str, minutes_ago: float) -> None:
+        when = (now - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds")
+        store.put_capture(PageCapture(url=url, captured_at=when).fail(kind, f"{kind} on {url} at {when}"))
+
+    flaky, fresh, pdf = "http://shop.test/flaky", "http://shop.test/just-failed", "http://lab.test/pdf"
+    fail(flaky, "timeout", RETRY_BASE_MINUTES + 1)  # its back-off has passed
+    fail(fresh, "crash", 1)  # still backing off
+    fail(pdf, "not_html", 60)  # permanent: would fail the same way
+    store.put_capture(PageCapture(url="http://shop.test/", ok=True, status=200, captured_at=now.isoformat()))
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("urls", [flaky, "http://shop.test/", fresh, pdf])
+        order = instance.get_dynamic_partitions("urls")
+
+        def tick(cursor):
+            return retry_failed_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+        first = tick(None)
+        (request,) = first.run_requests
+        start, end = request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
+        assert start == end == flaky  # one batch; the crash waits, the PDF is never retried
+        assert isinstance(tick(first.cursor), dg.SkipReason)  # the retry is queued: not requested twice
+        cursor = first.cursor
+        for retry in range(1, MAX_RETRIES):
+            fail(flaky, "timeout", RETRY_BASE_MINUTES * 2**retry - 1)  # failed again, back-off doubled: not yet due
+            assert isinstance(tick(cursor), dg.SkipReason)
+            fail(flaky, "timeout", RETRY_BASE_MINUTES * 2**retry + 1)  # now due
+            result = tick(cursor)
+            assert [r.tags["dagster/asset_partition_range_start"] for r in result.run_requests] == [flaky]
+            cursor = result.cursor
+        fail(flaky, "timeout", 10_000)  # the last retry failed too: it stays failed, with its reason
+        final = tick(cursor)
+        assert isinstance(final, dg.SkipReason) and "1 given up" in final.skip_message
+        assert store.latest(flaky).error.startswith("timeout on http://shop.test/flaky") and order.index(flaky) == 0

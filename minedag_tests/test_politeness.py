@@ -49,3 +49,20 @@ def test_a_host_that_keeps_failing_opens_the_circuit(options):
     kinds = sorted(c.error_kind for c in caps)
     assert kinds.count("dns") == 3 and kinds.count("circuit_open") == 3
     assert "failed 3 times in a row" in next(c.error for c in caps if c.error_kind == "circuit_open")
+
+
+def test_site_delays_hold_across_concurrent_runs_that_share_the_slot_book(site, options, tmp_path):
+    import threading
+
+    shared = dataclasses.replace(options, politeness=dataclasses.replace(
+        polite(options, jitter=0.0).politeness, shared_state_dir=str(tmp_path / "politeness")))
+    runs = [[f"http://lab.test/paced/shared-{run}-{i}" for i in range(3)] for run in range(2)]
+    threads = [threading.Thread(target=capture_urls, args=(urls, shared)) for urls in runs]  # two browsers, two runs
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    starts = sorted(site.times[("lab.test", u.split("lab.test")[1])][-1] for urls in runs for u in urls)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    # Crawl-delay 0.5 s for the site as a whole, although each run alone would have kept only its own pace.
+    assert len(starts) == 6 and min(gaps) >= 0.4 and starts[-1] - starts[0] >= 5 * 0.5 - 0.1, gaps

@@ -1,45 +1,33 @@
-"""The mining job and the URL sensor on a real PostgreSQL instance (deploy/postgres/dagster.yaml).
+"""The mining job, the URL sensor and a daemon-run asset backfill on a real PostgreSQL instance (deploy/postgres/dagster.yaml).
 
 PostgreSQL runs on 127.0.0.1:5432 on the development and CI machines; when it is unreachable this test
 fails with the reason (it is not skipped).
 """
 
-import shutil
-import uuid
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
-import psycopg2
 import pytest
 
-from minedag.mining import mine
+from minedag.mining import mine, register_urls, request_backfill
+from minedag.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 
 REPO = Path(__file__).resolve().parents[1]
-ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
 @pytest.fixture()
 def pg_instance(tmp_path, monkeypatch):
-    name = f"minedag_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg2.connect(ADMIN)
-    except psycopg2.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({exc}); start it with "
-                    "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`")
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(REPO / "deploy" / "postgres" / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("MINEDAG_PG_URL", f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}")
     monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
-    instance = dg.DagsterInstance.from_config(str(home))
     try:
-        yield instance
-    finally:
-        instance.dispose()
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+        with scratch_postgres_instance(tmp_path / "home") as instance:
+            yield instance
+    except PostgresUnreachable as exc:
+        pytest.fail(str(exc))  # not a skip: CI has PostgreSQL, so its absence is an error
 
 
 def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path):
@@ -60,3 +48,26 @@ def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path):
     (tmp_path / "data" / "urls" / "more.txt").write_text("http://docs.test/\nhttp://shop.test/\n")
     tick = url_file_sensor(dg.build_sensor_context(instance=pg_instance, repository_def=defs.get_repository_def()))
     assert tick.dynamic_partitions_requests[0].partition_keys == ["http://docs.test/"]
+
+
+def test_an_asset_backfill_runs_through_the_daemon_on_postgres(pg_instance, tmp_path):
+    urls = ["http://shop.test/products/aurora-lamp", "http://blog.test/posts/design-tokens", "http://app.test/pricing"]
+    register_urls(pg_instance, urls)
+    home = pg_instance.root_directory
+    env = {**os.environ, "DAGSTER_HOME": home, "MINEDAG_DATA": str(tmp_path / "data")}
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        request_backfill(pg_instance, urls, "pgtest")
+        deadline = time.time() + 300
+        while (status := pg_instance.get_backfill("pgtest").status.value) == "REQUESTED":
+            assert time.time() < deadline, "the backfill did not finish within 300 s"
+            assert daemon.poll() is None, "dagster-daemon exited"
+            time.sleep(3)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(60)
+    assert status == "COMPLETED_SUCCESS"
+    runs = pg_instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": "pgtest"}))
+    assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS  # three URLs: one batch, one run
+    assert pg_instance.get_materialized_partitions(dg.AssetKey(["profiles", "ux_pattern_analyzer"])) == set(urls)

@@ -1,5 +1,7 @@
-"""The Dagster UI as users meet it: `dagster dev` on the mined sample site, driven in a real Chromium."""
+"""The Dagster UI as users meet it: `dagster dev` (webserver + daemon) on the mined sample site, driven in a
+real Chromium; and the daemon's automation: the URL-file sensor and the eager profiles after a UI backfill."""
 
+import json
 import os
 import signal
 import socket
@@ -9,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -16,6 +19,10 @@ from minedag.capture.chromium import find_chromium, launch_args
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
+MINED = ["http://shop.test/", "http://blog.test/posts/design-tokens", "http://people.test/signup", "http://docs.test/",
+         "http://app.test/pricing"]
+FOR_UI_BACKFILL = ["http://shop.test/products/terra-mug", "http://blog.test/about"]  # registered, not mined
+FOR_SENSOR = ["http://docs.test/guides/orders-api", "http://app.test/"]  # dropped into data/urls/ while the daemon runs
 
 
 def _free_port() -> int:
@@ -24,17 +31,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class UI:
+    def __init__(self, base: str, home: Path, data: Path):
+        self.base, self.home, self.data = base, home, data
+
+    def instance(self) -> dg.DagsterInstance:
+        return dg.DagsterInstance.from_config(str(self.home))
+
+    def graphql(self, query: str) -> dict:
+        request = urllib.request.Request(self.base + "/graphql", data=json.dumps({"query": query}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())["data"]
+
+
+def _cli(env: dict, *args: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "minedag.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ui")
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "MINEDAG_DATA": str(tmp / "data")}
     (tmp / "home").mkdir()
-    urls = tmp / "urls.txt"
-    urls.write_text("http://shop.test/\nhttp://blog.test/posts/design-tokens\nhttp://people.test/signup\n"
-                    "http://docs.test/\nhttp://app.test/pricing\n")
-    demo = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--urls", str(urls)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert demo.returncode == 0, demo.stdout + demo.stderr
+    (tmp / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (tmp / "mined.txt").write_text("\n".join(MINED) + "\n")
+    (tmp / "more.txt").write_text("\n".join(FOR_UI_BACKFILL) + "\n")
+    _cli(env, "demo", "--urls", str(tmp / "mined.txt"))
+    _cli(env, "add-urls", str(tmp / "more.txt"))
     port = _free_port()
     dev = subprocess.Popen(["env", "--default-signal=INT,TERM", str(Path(sys.executable).parent / "dagster"), "dev",
                             "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"], cwd=REPO, env=env,
@@ -50,13 +75,28 @@ def ui(tmp_path_factory):
                 if time.time() > deadline or dev.poll() is not None:
                     raise AssertionError("dagster dev did not answer /server_info within 120 s") from None
                 time.sleep(1)
-        yield base
+        (tmp / "data" / "urls").mkdir(parents=True, exist_ok=True)
+        (tmp / "data" / "urls" / "incoming.txt").write_text("\n".join(FOR_SENSOR) + "\nnot a url\n")
+        yield UI(base, tmp / "home", tmp / "data")
     finally:
         os.killpg(dev.pid, signal.SIGINT)
         try:
             dev.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(dev.pid, signal.SIGKILL)
+
+
+def _wait(what: str, condition, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(3)
+
+
+def _materialized(instance: dg.DagsterInstance, key: list[str], urls: list[str]) -> bool:
+    done = instance.get_materialized_partitions(dg.AssetKey(key))
+    return set(urls) <= set(done)
 
 
 def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
@@ -68,8 +108,8 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
         page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
         external: list[str] = []  # the UI asks a few outside hosts (closed network here): not JS errors
-        page.on("requestfailed", lambda r: external.append(r.url) if not r.url.startswith(ui) else errors.append(f"failed: {r.url}"))
-        page.goto(ui + "/asset-groups", wait_until="networkidle", timeout=60_000)
+        page.on("requestfailed", lambda r: external.append(r.url) if not r.url.startswith(ui.base) else errors.append(f"failed: {r.url}"))
+        page.goto(ui.base + "/asset-groups", wait_until="networkidle", timeout=60_000)
         skip = page.get_by_role("button", name="Skip")  # the first-visit community dialog
         if skip.count():
             skip.first.click()
@@ -77,18 +117,63 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
             page.get_by_text(group, exact=True).first.wait_for(timeout=60_000)
         page.screenshot(path=ARTIFACTS / "asset-groups.png")
 
-        page.goto(ui + "/assets/profiles/seo_optimizer", wait_until="networkidle", timeout=60_000)
+        page.goto(ui.base + "/assets/profiles/seo_optimizer", wait_until="networkidle", timeout=60_000)
         page.get_by_text("meta_description").first.wait_for(timeout=60_000)  # the column schema
         page.screenshot(path=ARTIFACTS / "profile-seo.png")
-        page.goto(ui + "/assets/profiles/seo_optimizer?view=partitions", wait_until="networkidle", timeout=60_000)
+        page.goto(ui.base + "/assets/profiles/seo_optimizer?view=partitions", wait_until="networkidle", timeout=60_000)
         page.get_by_text("http://shop.test/").first.wait_for(timeout=60_000)
 
-        page.goto(ui + "/assets/training_bundle?view=partitions", wait_until="networkidle", timeout=60_000)
+        page.goto(ui.base + "/assets/training_bundle?view=partitions", wait_until="networkidle", timeout=60_000)
         page.get_by_text("seo_optimization").first.click(timeout=60_000)
         page.get_by_text("average_quality").first.wait_for(timeout=60_000)  # the bundle's materialization metadata
         page.get_by_text("recommendations").first.wait_for(timeout=60_000)
-        page.screenshot(path=ARTIFACTS / "training-bundle.png")
+        page.locator("tr", has_text="plot_coverage").get_by_text("[Show Markdown]").click()  # the coverage chart
+        plot = page.get_by_role("dialog").locator('img[src^="data:image/png;base64,"]')
+        plot.wait_for(timeout=60_000)
+        assert plot.evaluate("img => img.naturalWidth") > 300  # decoded: a real picture, not a broken image
+        page.screenshot(path=ARTIFACTS / "training-bundle-plot.png")
+        page.get_by_role("dialog").get_by_role("button", name="Close").click()
+
+        # A backfill of the registered-but-unmined URLs, launched and followed from the UI.
+        page.goto(ui.base + "/assets/page_capture", wait_until="networkidle", timeout=60_000)
+        page.get_by_role("button", name="Materialize…").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("button", name="Missing", exact=True).click()
+        dialog.get_by_text(f"{len(FOR_UI_BACKFILL)} partitions").wait_for(timeout=30_000)
+        dialog.get_by_role("button", name="Launch backfill").click()
+        page.get_by_text("Created backfill").wait_for(timeout=30_000)
+        page.get_by_role("link", name="View").or_(page.get_by_role("button", name="View")).first.click()
+        page.wait_for_url("**/runs/b/**", timeout=30_000)
+        for url in FOR_UI_BACKFILL:
+            page.get_by_text(url).first.wait_for(timeout=30_000)
+        page.get_by_text("100% completed").wait_for(timeout=300_000)  # the page polls the backfill's progress
+        page.screenshot(path=ARTIFACTS / "backfill.png")
         browser.close()
     resource_noise = [e for e in errors if e.startswith("console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED")]
     assert len(resource_noise) <= len(external), (errors, external)
     assert not [e for e in errors if e not in resource_noise], errors
+
+
+def test_the_backfill_from_the_ui_captured_its_urls_and_profiles_followed_by_automation(ui):
+    instance = ui.instance()
+    launched = [b for b in instance.get_backfills() if b.asset_selection == [dg.AssetKey("page_capture")]]
+    assert len(launched) == 1 and launched[0].status.value == "COMPLETED_SUCCESS"
+    assert _materialized(instance, ["page_capture"], FOR_UI_BACKFILL)
+    # Nobody asked for the profiles: their eager AutomationCondition, evaluated by the running automation sensor, did.
+    _wait("the profiles of the UI-backfilled URLs", lambda: _materialized(instance, ["profiles", "seo_optimizer"], FOR_UI_BACKFILL))
+
+
+def test_the_url_file_sensor_ticks_under_the_daemon_and_its_runs_mine_the_new_urls(ui):
+    instance = ui.instance()
+    _wait("the sensor's URLs captured and profiled",
+          lambda: _materialized(instance, ["profiles", "workflow_predictor"], FOR_SENSOR), timeout=300)
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "url_file_sensor"}))
+    assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS  # two URLs: one batch, one run
+    assert set(FOR_SENSOR) <= set(instance.get_dynamic_partitions("urls"))
+    ticks = ui.graphql("""{ sensorOrError(sensorSelector: {repositoryLocationName: "minedag", repositoryName: "__repository__",
+        sensorName: "url_file_sensor"}) { ... on Sensor { sensorState { ticks(limit: 20) { status runIds logEvents { events { message } } } } } } }""")
+    ticks = ticks["sensorOrError"]["sensorState"]["ticks"]
+    requested = [t for t in ticks if t["status"] == "SUCCESS"]
+    assert len(requested) == 1 and requested[0]["runIds"] == [runs[0].run_id]
+    notes = " ".join(e["message"] for t in requested for e in t["logEvents"]["events"])
+    assert "incoming.txt: +2 new" in notes and "1 rejected" in notes, notes

@@ -255,6 +255,19 @@ def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.D
             out.write(json.dumps(row, sort_keys=True, default=str) + "\n")
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     (folder / "README.md").write_text(dataset_card(manifest))
+    _write_plots(folder / "plots", manifest, members["quality"].dropna().tolist())
+
+
+def _write_plots(folder: Path, manifest: dict[str, Any], quality: list[float]) -> None:
+    """``plots/coverage.png`` and ``plots/quality.png``: what the card and the Dagster UI show."""
+    from minedag.plots import coverage_chart, quality_histogram
+
+    folder.mkdir()
+    name = manifest["functionality"]
+    attrs = manifest["attributes"]
+    (folder / "coverage.png").write_bytes(coverage_chart({a["name"]: a["coverage"] for a in attrs}, f"{name}: attribute coverage",
+                                                         required=[a["name"] for a in attrs if a["required"]]))
+    (folder / "quality.png").write_bytes(quality_histogram(quality, f"{name}: member quality"))
 
 
 def _chat(f: Functionality, row: dict[str, Any]) -> dict[str, Any]:

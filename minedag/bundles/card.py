@@ -24,6 +24,7 @@ Model types (profiles): {', '.join(m['model_types'])}. Suits: {', '.join(m['mode
 - `jsonl/<split>.jsonl`: the same rows as JSON lines; `chat/<split>.jsonl`: `{{"messages": [...]}}` for fine-tuning
   (features in, targets `{', '.join(m['targets'])}` out).
 - `exclusions.jsonl`: every row left out, with the reason. `manifest.json`: everything below, machine-readable.
+- `plots/`: attribute coverage and quality histogram (PNG).
 
 Load it: `pandas.read_parquet("train")` or `datasets.load_dataset("parquet", data_dir=".")`.
 
@@ -35,6 +36,9 @@ Excluded:
 {excluded}
 
 ## Attributes and coverage
+![attribute coverage](plots/coverage.png)
+![member quality](plots/quality.png)
+
 | attribute | type | role | required | coverage | description |
 |---|---|---|---|---|---|
 {rows}

@@ -4,6 +4,6 @@ No Dagster imports here: the capture layer is plain Python, usable from the CLI 
 """
 
 from minedag.capture.engine import CaptureOptions, Capturer, capture_urls
-from minedag.capture.model import PageCapture
+from minedag.capture.model import PageCapture, PreviousCapture
 
-__all__ = ["CaptureOptions", "Capturer", "PageCapture", "capture_urls"]
+__all__ = ["CaptureOptions", "Capturer", "PageCapture", "PreviousCapture", "capture_urls"]

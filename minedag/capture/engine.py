@@ -9,7 +9,7 @@ import importlib.metadata
 import os
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -22,7 +22,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 import minedag
 from minedag.capture.chromium import find_chromium, launch_args
 from minedag.capture.collectors import MOBILE_JS, PageProbe, axe_source
-from minedag.capture.model import PageCapture
+from minedag.capture.conditional import unchanged
+from minedag.capture.model import PageCapture, PreviousCapture
 from minedag.capture.politeness import Politeness, PolitenessRules
 from minedag.urls import InvalidURL, UrlPolicy, site_of
 
@@ -112,8 +113,9 @@ class Capturer:
     A crashed browser is relaunched for the next URL; a failure of one URL never affects the others.
     """
 
-    def __init__(self, options: CaptureOptions | None = None):
+    def __init__(self, options: CaptureOptions | None = None, previous: Mapping[str, PreviousCapture] | None = None):
         self.options = options or CaptureOptions()
+        self.previous = previous or {}  # re-mine: ask these URLs' servers "changed since?" first
         self.policy = UrlPolicy(self.options.allow_hosts)
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -225,6 +227,15 @@ class Capturer:
             cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"), robots_txt=robots)
             cap.versions = dict(self.versions)
             return cap.fail(*refusal)
+        previous = None if self.options.bare else self.previous.get(url)
+        if previous is not None:
+            same, status = await self._check(url, host, origin, previous)
+            if same:  # unchanged: no browser work, the earlier capture stands
+                cap = PageCapture(url=url, ok=True, status=status, unchanged_since=previous.capture_id, robots_txt=robots,
+                                  content_hash=previous.content_hash, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
+                cap.versions = dict(self.versions)
+                self.politeness.record(host, True, None, status, None)
+                return cap
         notes: list[str] = []
         for attempt in range(self.options.politeness.retries_on_throttle + 1):
             cap = await self._capture_once(url, origin)
@@ -240,6 +251,13 @@ class Capturer:
         cap.console.extend({"type": "minedag", "text": note} for note in notes)
         self.politeness.record(host, cap.ok, cap.error_kind, cap.status, cap.error)
         return cap
+
+    async def _check(self, url: str, host: str, origin: str, previous: PreviousCapture) -> tuple[bool, int | None]:
+        """Ask the server whether ``url`` changed since ``previous`` (one plain HTTP request, a politeness slot)."""
+        await self.politeness.wait_turn(host, origin)
+        agent = self.options.user_agent or f"Mozilla/5.0 (compatible; {self.options.politeness.robots_agent}/{minedag.__version__})"
+        return await asyncio.to_thread(unchanged, url, previous, host_rules=self.options.host_rules,
+                                       timeout=self.options.nav_timeout_s, user_agent=agent)
 
     async def _capture_once(self, url: str, origin: str) -> PageCapture:
         o = self.options
@@ -474,16 +492,19 @@ class Capturer:
 
 
 def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
-                 on_capture: Callable[[PageCapture], None] | None = None) -> list[PageCapture]:
+                 on_capture: Callable[[PageCapture], None] | None = None,
+                 previous: Mapping[str, PreviousCapture] | None = None) -> list[PageCapture]:
     """Synchronous wrapper: capture ``urls`` with one browser.
 
     With ``on_capture``, each capture is handed over as it lands and not kept (memory stays flat over
     thousands of URLs) and the returned list is empty; without it, every capture is returned.
+    ``previous`` makes a re-mine incremental: those URLs are asked "changed since?" and, when not, come
+    back as cheap captures with ``unchanged_since`` set.
     """
 
     async def run() -> list[PageCapture]:
         out = []
-        async with Capturer(options) as capturer:
+        async with Capturer(options, previous) as capturer:
             async for cap in capturer.capture_many(urls):
                 if on_capture:
                     on_capture(cap)

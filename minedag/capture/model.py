@@ -11,6 +11,16 @@ from typing import Any
 CAPTURE_SCHEMA_VERSION = 1
 
 
+@dataclass(frozen=True)
+class PreviousCapture:
+    """What a re-mine needs to ask "changed since?" (ETag, Last-Modified) and to compare response bodies."""
+
+    capture_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+
+
 @dataclass
 class PageCapture:
     """One URL, captured once. Failed captures keep whatever was collected before the failure.
@@ -22,7 +32,7 @@ class PageCapture:
     url: str
     ok: bool = False
     error: str | None = None
-    error_kind: str | None = None  # timeout | dns | connection | not_html | crash | too_large | refused | browser | unchanged
+    error_kind: str | None = None  # timeout | dns | connection | not_html | crash | too_large | refused | robots | browser...
     final_url: str | None = None
     status: int | None = None
     http_error: bool = False
@@ -54,6 +64,9 @@ class PageCapture:
     screenshot_sha256: str | None = None
     mobile: dict[str, Any] = field(default_factory=dict)  # the optional mobile-emulation pass
     robots_txt: str | None = None
+    # Set on a re-mine when the server said 304 Not Modified (or sent the same body): the capture id it confirmed.
+    # Such a capture carries no collector data; the store keeps the earlier capture and notes the check.
+    unchanged_since: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     schema_version: int = CAPTURE_SCHEMA_VERSION
 

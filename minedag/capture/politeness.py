@@ -4,10 +4,13 @@ honouring Retry-After, and a circuit breaker that stops hammering a host that ke
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import random
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import quote
 
 from protego import Protego
 
@@ -36,6 +39,9 @@ class PolitenessRules:
         max_backoff_s: cap on a 429/503 back-off (Retry-After larger than this is capped).
         retries_on_throttle: how many times a 429/503 page is tried again after backing off.
         circuit_after: consecutive host failures (timeouts, refused, DNS, 5xx) that open the site's circuit.
+        shared_state_dir: a folder every capturing process can reach (the store's ``politeness/``): page-load
+            slots per site are booked there under a file lock, so delays and back-offs hold across concurrent
+            runs and processes, not only inside one. ``None``: per run only.
     """
 
     respect_robots: bool = True
@@ -45,6 +51,30 @@ class PolitenessRules:
     max_backoff_s: float = 60.0
     retries_on_throttle: int = 2
     circuit_after: int = 5
+    shared_state_dir: str | None = None
+
+
+class SlotBook:
+    """Per-site "next page load not before" times in small files, read and written under ``flock``.
+
+    Works for processes on one machine and on shared filesystems with working POSIX locks (local disks, NFSv4).
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def book(self, host: str, delay: float, not_before: float = 0.0) -> float:
+        """Take the site's next slot (``delay`` after the previous one, by any process); return seconds to wait."""
+        with open(self.folder / f"{quote(host, safe='')}.slot", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            handle.seek(0)
+            text = handle.read().strip()
+            start = max(time.time(), float(text) if text else 0.0, not_before)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(repr(start + delay))
+        return max(0.0, start - time.time())
 
 
 class Politeness:
@@ -52,6 +82,7 @@ class Politeness:
 
     def __init__(self, rules: PolitenessRules):
         self.rules = rules
+        self.shared = SlotBook(rules.shared_state_dir) if rules.shared_state_dir else None
         self.sites: dict[str, SiteState] = {}
         self.robots: dict[str, Protego | None] = {}  # by origin (scheme://host:port)
 
@@ -84,8 +115,10 @@ class Politeness:
             now = time.monotonic()
             if state.next_start > now:
                 await asyncio.sleep(state.next_start - now)
-            delay = self.delay(host, origin)
-            state.next_start = time.monotonic() + delay * (1 + random.uniform(0, self.rules.jitter))
+            delay = self.delay(host, origin) * (1 + random.uniform(0, self.rules.jitter))
+            if self.shared is not None:  # other runs book the same site's slots too
+                await asyncio.sleep(self.shared.book(host, delay))
+            state.next_start = time.monotonic() + delay
 
     def throttled(self, host: str, status: int | None, headers: dict[str, str]) -> float | None:
         """For a 429/503: the back-off in seconds (and the site waits that long); otherwise ``None``."""
@@ -96,6 +129,8 @@ class Politeness:
         wait = _retry_after(headers.get("retry-after")) or min(2.0 ** state.backoffs, self.rules.max_backoff_s)
         wait = min(wait, self.rules.max_backoff_s)
         state.next_start = max(state.next_start, time.monotonic() + wait)
+        if self.shared is not None:  # every run backs off from this site, not only this one
+            self.shared.book(host, 0.0, not_before=time.time() + wait)
         return wait
 
     def record(self, host: str, ok: bool, kind: str | None, status: int | None, error: str | None) -> None:

@@ -6,8 +6,10 @@ import pandas as pd
 
 from minedag.attribute_stats import attribute_stats
 from minedag.bundles.links import aggregate_links, mermaid
+from minedag.defs.metadata import bar, distribution_cell, image, md_table
 from minedag.defs.resources import StoreResource
 from minedag.functionalities import FUNCTIONALITIES
+from minedag.plots import coverage_chart, link_graph
 from minedag.profiles import all_profiles
 from minedag.settings import data_dir
 from minedag.store import atomic_write
@@ -23,30 +25,6 @@ def _write_aggregate(name: str, data: bytes) -> Path:
     return out
 
 
-def md_table(headers: list[str], rows: list[list[object]]) -> dg.MetadataValue:
-    """A Markdown table for the UI's metadata panel (pipes in cells are escaped)."""
-    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return dg.MetadataValue.md("\n".join(lines))
-
-
-def _bar(share: float, width: int = 20) -> str:
-    filled = round(share * width)
-    return "█" * filled + "░" * (width - filled)
-
-
-def _summary(dist: dict) -> str:
-    """A distribution in one table cell: a sparkline for a histogram, the top values otherwise."""
-    if dist.get("kind") == "histogram":
-        peak = max(dist["counts"]) or 1
-        spark = "".join(" ▁▂▃▄▅▆▇█"[round(8 * c / peak)] for c in dist["counts"])
-        return f"`{spark}` {dist['min']:g}–{dist['max']:g}"
-    if dist.get("kind") == "top_values":
-        return ", ".join(f"{v['value'][:24]} ({v['count']})" for v in dist["values"][:3])
-    return ""
-
-
 @dg.asset(deps=PROFILE_KEYS, group_name="aggregation", kinds={"pandas", "parquet"}, automation_condition=hourly)
 def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
     """Per profile and attribute: how many URLs have it, coverage %, and sample values, over all stored records."""
@@ -55,12 +33,20 @@ def attribute_coverage(store: StoreResource) -> dg.MaterializeResult:
              "samples": json.dumps(s["samples"]), "distribution": json.dumps(s["distribution"])} for k, s in sorted(stats.items())]
     frame = pd.DataFrame(rows)
     out = _write_aggregate("attribute_coverage.parquet", frame.to_parquet(index=False))
+    by_profile = frame.groupby("profile")["coverage"].mean().round(4).to_dict() if len(frame) else {}
+    for name in by_profile:  # one chart per profile next to the data, one summary chart inline
+        part = frame[frame["profile"] == name]
+        _write_aggregate(f"plots/coverage_{name}.png", coverage_chart(
+            dict(zip(part["attribute"].str.split(".", n=1).str[1], part["coverage"], strict=True)), f"{name}: attribute coverage",
+            required=all_profiles()[name].required))
     return dg.MaterializeResult(metadata={
+        "coverage_by_profile": image(coverage_chart(by_profile, "mean attribute coverage by profile"), "coverage by profile"),
+        "plots": dg.MetadataValue.path(str(out.parent / "plots")),
         "attributes": len(rows),
         "mean_coverage": round(float(frame["coverage"].mean()), 4) if len(frame) else 0.0,
         "coverage": md_table(["attribute", "URLs", "coverage", "distribution"],
-                             [[f"`{r['attribute']}`", f"{r['present']}/{r['rows']}", f"`{_bar(r['coverage'])}` {r['coverage']:.0%}",
-                               _summary(json.loads(r["distribution"]))] for r in rows]),
+                             [[f"`{r['attribute']}`", f"{r['present']}/{r['rows']}", f"`{bar(r['coverage'])}` {r['coverage']:.0%}",
+                               distribution_cell(json.loads(r["distribution"]))] for r in rows]),
         "path": dg.MetadataValue.path(str(out)),
     })
 
@@ -78,6 +64,7 @@ def schema_links(store: StoreResource) -> dg.MaterializeResult:
                                 [[f"`{x['attribute']}`", x["table"], x["confidence"], x["occurrences"]] for x in agg["links"]]),
         "link_patterns": md_table(["pattern", "table", "confidence", "occurrences"],
                                   [[f"`{x['pattern']}`", x["table"], x["confidence"], x["occurrences"]] for x in agg["patterns"]]),
+        "link_graph": image(link_graph(agg["links"], "data attributes -> tables (line width: confidence)"), "link graph"),
         "entity_relationships": dg.MetadataValue.md(f"```mermaid\n{mermaid(agg)}\n```"),
         "path": dg.MetadataValue.path(str(out)),
     })

@@ -4,7 +4,7 @@ from pathlib import Path
 import dagster as dg
 
 from minedag.defs.partitions import MINING_BATCH, url_partitions
-from minedag.mining import RANGE_END, RANGE_START, contiguous_ranges
+from minedag.mining import RANGE_END, RANGE_START, covering_ranges
 from minedag.settings import data_dir
 from minedag.urlfile import parse_lines
 
@@ -87,8 +87,15 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 STALE_AFTER_HOURS = 24 * 7
 
 
+def batched_requests(order: list[str], urls: set[str], key: str) -> list[dg.RunRequest]:
+    """Runs that mine ``urls`` in batches of partition ranges (pages in between are re-checked, cheaply)."""
+    position = {url: i for i, url in enumerate(order)}
+    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags={RANGE_START: order[start], RANGE_END: order[end]})
+            for start, end in covering_ranges([position[u] for u in urls if u in position], MINING_BATCH)]
+
+
 @dg.schedule(cron_schedule="0 3 * * *", target=mining_selection, default_status=dg.DefaultScheduleStatus.RUNNING,
-             description=f"Every night, re-mines pages whose last capture is older than {STALE_AFTER_HOURS} h, in batches.")
+             description=f"Every night, re-mines pages whose last check is older than {STALE_AFTER_HOURS} h, in batches.")
 def stale_remine_schedule(context: dg.ScheduleEvaluationContext):
     from datetime import UTC, datetime, timedelta
 
@@ -99,16 +106,55 @@ def stale_remine_schedule(context: dg.ScheduleEvaluationContext):
     cutoff = (now - timedelta(hours=STALE_AFTER_HOURS)).isoformat(timespec="seconds")
     order = context.instance.get_dynamic_partitions(url_partitions.name)
     store = Store(store_dir())
-    stale = []
+    stale = set()
     for url in order:
         pointer = store.latest(url)
-        if pointer is None or pointer.captured_at < cutoff:
-            stale.append(url)
+        if pointer is None or pointer.fresh_as_of < cutoff:
+            stale.add(url)
     if not stale:
         return dg.SkipReason(f"no capture is older than {STALE_AFTER_HOURS} h")
-    position = {url: i for i, url in enumerate(order)}
-    requests = []
-    for start, end in contiguous_ranges(sorted(position[u] for u in stale), MINING_BATCH):
-        requests.append(dg.RunRequest(run_key=f"stale:{now.isoformat()}:{order[start]}",
-                                      tags={RANGE_START: order[start], RANGE_END: order[end]}))
-    return requests
+    return batched_requests(order, stale, f"stale:{now.isoformat()}")
+
+
+# Failures worth another try; the others (not HTML, robots, refused, too large...) would fail the same way.
+TRANSIENT = frozenset({"timeout", "crash", "browser", "connection", "dns", "error", "circuit_open"})
+MAX_RETRIES = 3
+RETRY_BASE_MINUTES = 10  # retry k is due RETRY_BASE_MINUTES * 2**(k-1) after the failure
+
+
+@dg.sensor(target=mining_selection, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
+           description=f"Re-mines pages whose last capture failed for a transient reason, with exponential back-off "
+                       f"({RETRY_BASE_MINUTES} min, doubling), at most {MAX_RETRIES} times; then leaves them failed.")
+def retry_failed_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    from datetime import UTC, datetime, timedelta
+
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    now = datetime.now(UTC)
+    tried: dict[str, list] = json.loads(context.cursor) if context.cursor else {}  # url -> [retries, failed capture id]
+    order = context.instance.get_dynamic_partitions(url_partitions.name)
+    store = Store(store_dir())
+    due, waiting, gave_up, cursor = set(), 0, [], {}
+    for url in order:
+        pointer = store.latest(url)
+        transient = pointer is not None and ((not pointer.ok and pointer.error_kind in TRANSIENT) or (pointer.status or 0) >= 500 or pointer.status == 429)
+        if not transient:
+            continue  # succeeded (or failed for good): forget it
+        retries, seen = tried.get(url, [0, None])
+        cursor[url] = [retries, pointer.capture_id]
+        if retries >= MAX_RETRIES:
+            gave_up.append(f"{url}: {pointer.error or f'HTTP {pointer.status}'}")
+        elif seen != pointer.capture_id and datetime.fromisoformat(pointer.captured_at) + timedelta(
+                minutes=RETRY_BASE_MINUTES * 2**retries) <= now:  # a new failure whose back-off has passed
+            due.add(url)
+            cursor[url] = [retries + 1, pointer.capture_id]
+        else:
+            waiting += 1  # backing off, or its retry is queued
+    if gave_up:
+        context.log.warning(f"{len(gave_up)} pages left failed after {MAX_RETRIES} retries:\n  " + "\n  ".join(gave_up[:50]))
+    summary = f"{len(due)} due for a retry, {waiting} backing off, {len(gave_up)} given up"
+    if not due:
+        return dg.SkipReason(summary)
+    context.log.info(summary)
+    return dg.SensorResult(run_requests=batched_requests(order, due, f"retry:{now.isoformat()}"), cursor=json.dumps(cursor))

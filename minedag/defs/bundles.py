@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import dagster as dg
 
 from minedag.bundles import build_bundle, publish
 from minedag.bundles.publish import latest_version
-from minedag.defs.aggregation import PROFILE_KEYS, hourly, md_table
+from minedag.defs.aggregation import PROFILE_KEYS, hourly
+from minedag.defs.metadata import image, md_table
 from minedag.defs.resources import StoreResource
 from minedag.functionalities import FUNCTIONALITIES, get_functionality
 from minedag.settings import bundles_dir
@@ -44,6 +47,7 @@ def training_bundle(context: dg.AssetExecutionContext, store: StoreResource):
                                  [[f"`{a['name']}`", a["role"], "yes" if a["required"] else "", f"{a['coverage']:.0%}"]
                                   for a in m["attributes"]]),
             "recommendations": dg.MetadataValue.json(m["recommendations"]),
+            **_plots(result.path / "plots"),
             "path": dg.MetadataValue.path(str(result.path)),
         },
     )
@@ -71,6 +75,12 @@ def published_bundle(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(data_version=dg.DataVersion(version), metadata={
         "version": version, "previous": previous or "", "latest": dg.MetadataValue.path(str(link)),
         "versions": len(list_versions(bundles_dir(), name))})
+
+
+def _plots(folder: Path) -> dict[str, dg.MetadataValue]:
+    """The bundle's PNG charts shown inline in the materialization (files written by the build)."""
+    return {f"plot_{png.stem}": image(png.read_bytes(), png.stem)
+            for png in sorted(folder.glob("*.png"))}
 
 
 def _checked_version(context: dg.AssetExecutionContext, name: str) -> str:

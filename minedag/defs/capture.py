@@ -24,14 +24,16 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
     urls = list(context.partition_keys)
     target = store.get()
     results: list[tuple[PageCapture, str]] = []
+    previous = {u: p for u in urls if (p := target.previous(u))} if browser.incremental else {}
 
     def keep(cap: PageCapture) -> None:  # persisted as each page lands: a crash later loses nothing
         capture_id = target.put_capture(cap)
         results.append((cap, capture_id))
-        context.add_asset_metadata(_partition_metadata(cap, capture_id), partition_key=cap.url)
+        if not cap.ok or cap.http_error:  # the failed partition shows why; not every page: each call costs Dagster
+            context.add_asset_metadata(_partition_metadata(cap, capture_id), partition_key=cap.url)  # a partitions query
 
     with browser.sample_site() as host_rules:
-        capture_urls(urls, browser.options(host_rules), on_capture=keep)
+        capture_urls(urls, browser.options(host_rules), on_capture=keep, previous=previous)
     failures = [(c.url, c.error_kind, c.error) for c, _ in results if not c.ok]
     for url, kind, error in failures:
         context.log.warning(f"capture failed for {url}: [{kind}] {error}")
@@ -40,6 +42,7 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
             "batch_urls": len(urls),
             "batch_captured_ok": len(urls) - len(failures),
             "batch_failed": len(failures),
+            "batch_unchanged": sum(1 for c, _ in results if c.unchanged_since),
         }
     )
 

@@ -1,4 +1,5 @@
 import dagster as dg
+from dagster_celery import celery_executor
 
 # Mining runs stay in one process: one browser per run, no 2.5 s per-step process start.
 mine_job = dg.define_asset_job(
@@ -13,4 +14,14 @@ bundle_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("aggregation", "bundles"),
     executor_def=dg.in_process_executor,
     description="Aggregate coverage and schema links, build, check and publish the training bundle of a functionality.",
+)
+
+# The same work on Celery workers (dagster-celery): each step of a run is a task on the `dagster` queue, so
+# the batches of a backfill run on as many workers (each with its own browser) as are listening.
+# Run config: {"execution": {"config": {"broker": "redis://...", "backend": "redis://..."}}} (deploy/celery/).
+mine_distributed_job = dg.define_asset_job(
+    "mine_distributed",
+    selection=dg.AssetSelection.groups("capture", "profiles"),
+    executor_def=celery_executor,
+    description="Like `mine`, with the steps executed by Celery workers (see deploy/celery/celery.yaml).",
 )

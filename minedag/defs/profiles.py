@@ -2,13 +2,17 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
+from minedag.attribute_stats import batch_coverage
 from minedag.capture.model import PageCapture
 from minedag.defs.capture import page_capture
+from minedag.defs.metadata import bar, image, md_table
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
 from minedag.defs.resources import StoreResource
+from minedag.plots import quality_histogram
 from minedag.profiles import MiningProfile, all_profiles, extract_record
 from minedag.profiles.page import PageView
 from minedag.profiles.spec import BASE_COLUMNS
+from minedag.store import Store
 
 
 def column_schema(profile: MiningProfile) -> dg.TableSchema:
@@ -55,30 +59,59 @@ def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefiniti
     def _profiles(context: dg.AssetExecutionContext, store: StoreResource) -> Iterator[dg.MaterializeResult]:
         target = store.get()
         selected = [by_key[k] for k in sorted(context.selected_asset_keys, key=str)]
+        urls = list(context.partition_keys)
         rows: dict[str, list[dict]] = {p.name: [] for p in selected}
-        for url in context.partition_keys:
+        extracted = {p.name: _extracted(target, p.name, urls) for p in selected}
+        skipped = 0
+        for url in urls:
             pointer = target.latest(url)
+            todo = [p for p in selected if pointer is None or extracted[p.name].get(url) != (pointer.capture_id, p.version)]
+            if not todo:  # same capture, same profile versions: the stored records stand (an unchanged page)
+                skipped += 1
+                continue
             if pointer is None:
                 capture, capture_id = PageCapture(url=url).fail("missing", "page_capture has not been materialized for this URL"), None
             else:
                 capture, capture_id = target.load_capture_id(pointer.capture_id), pointer.capture_id
             view = PageView(capture)
-            for profile in selected:
+            for profile in todo:
                 row = extract_record(profile, capture, capture_id, view=view)
                 rows[profile.name].append(row)
-                context.add_asset_metadata({"ok": row["ok"], "quality": row["quality"], "capture_id": capture_id or ""},
-                                           asset_key=dg.AssetKey(["profiles", profile.name]), partition_key=url)
+        if skipped:
+            context.log.info(f"{skipped} of {len(urls)} pages unchanged since their records were extracted: skipped")
         for profile in selected:
             batch = rows[profile.name]
             target.write_records(profile.name, batch, profile.schema)
+            key = dg.AssetKey(["profiles", profile.name])
+            if batch:  # charts go on one observation per batch: result metadata is copied onto every URL's event
+                context.log_event(dg.AssetObservation(asset_key=key, metadata=batch_charts(profile, batch)))
             ok = [r for r in batch if r["ok"]]
-            yield dg.MaterializeResult(asset_key=["profiles", profile.name], metadata={
-                "batch_records": len(batch),
-                "batch_ok": len(ok),
-                "batch_mean_quality": round(sum(r["quality"] for r in ok) / len(ok), 1) if ok else 0.0,
-            })
+            yield dg.MaterializeResult(asset_key=key, metadata={
+                "batch_records": len(batch), "batch_ok": len(ok), "batch_skipped_unchanged": len(urls) - len(batch),
+                "batch_mean_quality": round(sum(r["quality"] for r in ok) / len(ok), 1) if ok else 0.0})
 
     return _profiles
+
+
+def _extracted(store: Store, profile: str, urls: list[str]) -> dict[str, tuple[str, str]]:
+    """URL -> (capture id, profile version) of its stored record: what would be extracted again."""
+    table = store.read_records(profile, urls, columns=["capture_id", "profile_version"])
+    if table.num_rows == 0:
+        return {}
+    return {u: (c, v) for u, c, v in zip(*(table.column(n).to_pylist() for n in ("url", "capture_id", "profile_version")), strict=True)}
+
+
+def batch_charts(profile: MiningProfile, batch: list[dict]) -> dict[str, object]:
+    """What the UI shows for one batch of a profile: coverage of each attribute and the quality histogram."""
+    coverage = batch_coverage(batch, [a.name for a in profile.attributes])
+    return {
+        "batch_records": len(batch),
+        "coverage": md_table(["attribute", "required", "coverage"],
+                             [[f"`{a.name}`", "yes" if a.required else "", f"`{bar(coverage[a.name])}` {coverage[a.name]:.0%}"]
+                              for a in profile.attributes]),
+        "quality_histogram": image(quality_histogram([r["quality"] for r in batch], f"{profile.name}: quality of this batch"),
+                                   "quality histogram"),
+    }
 
 
 mining_profiles = build_profile_assets(list(all_profiles().values()))

@@ -30,6 +30,10 @@ class BrowserResource(dg.ConfigurableResource):
     robots_agent: str = Field(default="minedag", description="User-agent token matched against robots.txt.")
     min_delay_s: float = Field(default=0.0, description="Minimum seconds between page loads on one site.")
     pages_per_site: int = Field(default=2, description="Pages of one site captured at once.")
+    politeness_dir: str = Field(default="", description="Folder where every run books per-site page-load slots "
+                                                         "(delays hold across concurrent runs); empty = <store>/politeness.")
+    incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
+                                                         "and keep the earlier capture when the page did not change.")
 
     @contextmanager
     def sample_site(self) -> Iterator[str]:
@@ -54,7 +58,7 @@ class BrowserResource(dg.ConfigurableResource):
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
             pages_per_site=self.pages_per_site,
             politeness=PolitenessRules(respect_robots=self.respect_robots, robots_agent=self.robots_agent,
-                                       min_delay_s=self.min_delay_s),
+                                       min_delay_s=self.min_delay_s, shared_state_dir=self.politeness_dir or str(store_dir() / "politeness")),
         )
 
 

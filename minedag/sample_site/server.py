@@ -39,6 +39,22 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
 }
 
 
+def resolve(root: Path, host: str, path: str) -> Path | None:
+    """The file under ``root`` that serves ``http://host/path`` (``/assets/`` is shared by all hosts)."""
+    if path.startswith("/assets/"):
+        base, rel = root / "_assets", path[len("/assets/"):]
+    else:
+        base, rel = root / host, path.strip("/")
+    candidates = [base / rel] if "." in rel.rsplit("/", 1)[-1] else [base / (rel + ".html"), base / rel / "index.html"]
+    if not rel:
+        candidates = [base / "index.html"]
+    for candidate in candidates:
+        resolved = candidate.resolve()
+        if resolved.is_file() and resolved.is_relative_to(root.resolve()) and host:
+            return resolved
+    return None
+
+
 class SiteHandler(BaseHTTPRequestHandler):
     """Routes by the Host header: ``shop.test`` -> ``data/site/shop.test/``."""
 
@@ -60,7 +76,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             time.sleep(self.server.slow_seconds)
             return self._send(200, b"<!doctype html><html lang='en'><title>Slow page</title><h1>Slow page</h1>"
                                    b"<p>This page took a while to arrive.</p></html>", _TYPES[".html"])
-        file = self._resolve(host, path)
+        file = resolve(self.server.root, host, path)
         if file is None:
             body = b"<!doctype html><html lang='en'><title>Not found</title><h1>Page not found</h1></html>"
             return self._send(404, body, _TYPES[".html"])
@@ -70,20 +86,6 @@ class SiteHandler(BaseHTTPRequestHandler):
         if self.headers.get("If-None-Match") == etag:
             return self._send(304, b"", None, headers)
         self._send(200, data, _TYPES.get(file.suffix, "application/octet-stream"), headers)
-
-    def _resolve(self, host: str, path: str) -> Path | None:
-        if path.startswith("/assets/"):
-            base, rel = self.server.root / "_assets", path[len("/assets/"):]
-        else:
-            base, rel = self.server.root / host, path.strip("/")
-        candidates = [base / rel] if "." in rel.rsplit("/", 1)[-1] else [base / (rel + ".html"), base / rel / "index.html"]
-        if not rel:
-            candidates = [base / "index.html"]
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved.is_file() and resolved.is_relative_to(self.server.root.resolve()) and host:
-                return resolved
-        return None
 
     def _hostile(self, path: str) -> None:
         if path == "/hang":

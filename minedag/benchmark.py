@@ -1,0 +1,131 @@
+"""The benchmark behind ``minedag bench``: pages/minute (all collectors vs bare navigation), Dagster's
+overhead per URL, profile ms/page and peak memory.
+
+Workload: the bundled sample site, each URL repeated ``rounds`` times with a distinct query string so every
+capture is a real load.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+
+from minedag.capture import CaptureOptions, PageCapture, capture_urls
+from minedag.profiles import all_profiles, extract_record
+from minedag.profiles.page import PageView
+from minedag.sample_site.server import serve
+from minedag.settings import data_dir
+from minedag.urlfile import read_url_file
+
+
+class PeakMemory(threading.Thread):
+    """Samples PSS (RSS where PSS is unavailable) of this process and all its children."""
+
+    def __init__(self, interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.interval, self.peak, self.samples = interval, 0, []
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._done.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    info = proc.memory_full_info()
+                    total += getattr(info, "pss", info.rss)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            self.samples.append(total)
+            self.peak = max(self.peak, total)
+            self._done.wait(self.interval)
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Mine the sample site ``rounds`` times three ways (bare, all collectors, through Dagster) and report."""
+    server = serve()
+    base = [u for u in read_url_file(data_dir() / "urls" / "sample.txt").urls if not u.endswith("/slow")]
+    urls = [f"{u}{'&' if '?' in u else '?'}r={r}" for r in range(rounds) for u in base]
+    opts = CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",))
+    say(f"workload: {len(urls)} URLs ({len(base)} sample pages x {rounds}), {os.cpu_count()} cores, "
+          f"{opts.pages_in_flight} pages in flight")
+
+    t = time.perf_counter()
+    capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",), bare=True, axe=False))
+    bare = time.perf_counter() - t
+
+    per_profile: dict[str, list[float]] = {name: [] for name in all_profiles()}
+    totals: list[float] = []
+    ok = 0
+
+    def extract_all(cap: PageCapture) -> None:  # like the pipeline: extract, then let the capture go
+        nonlocal ok
+        ok += cap.ok
+        totals.append(cap.timing.get("total_ms", 0.0))
+        view = PageView(cap)
+        for name, profile in all_profiles().items():
+            t0 = time.perf_counter()
+            extract_record(profile, cap, view=view)
+            per_profile[name].append((time.perf_counter() - t0) * 1000)
+
+    memory = PeakMemory()
+    memory.start()
+    t = time.perf_counter()
+    capture_urls(urls, opts, on_capture=extract_all)
+    full = time.perf_counter() - t
+    peak = memory.stop()
+    extraction = sum(map(sum, per_profile.values())) / 1000
+
+    import dagster as dg
+
+    from minedag.mining import mine
+
+    previous = os.environ.get("MINEDAG_DATA")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MINEDAG_DATA"] = tmp  # a throw-away store: the benchmark never touches data/
+        try:
+            with dg.instance_for_test(temp_dir=tmp) as instance:
+                t = time.perf_counter()
+                results = mine(instance, urls, batch=500)
+                through_dagster = time.perf_counter() - t
+        finally:
+            if previous is None:
+                del os.environ["MINEDAG_DATA"]
+            else:
+                os.environ["MINEDAG_DATA"] = previous
+    server.stop()
+    n = len(urls)
+    dagster_overhead = max(0.0, through_dagster - full - extraction)
+    report = {
+        "urls": n, "cores": os.cpu_count(), "pages_in_flight": opts.pages_in_flight, "ok": ok,
+        "bare_pages_per_min": round(n / bare * 60), "pages_per_min": round(n / full * 60),
+        "per_url_ms": round(full / n * 1000), "median_capture_ms": round(statistics.median(totals)),
+        "extraction_ms_per_page": round(extraction / n * 1000, 1),
+        "profile_ms_per_page": {name: round(statistics.mean(v), 1) for name, v in per_profile.items()},
+        "dagster_runs": len(results), "dagster_pages_per_min": round(n / through_dagster * 60),
+        "dagster_overhead_ms_per_url": round(dagster_overhead / n * 1000),
+        "dagster_share": round(dagster_overhead / through_dagster, 3), "peak_pss_mib": round(peak / 2**20),
+    }
+    say(f"bare navigation (goto + content):    {report['bare_pages_per_min']:7d} pages/min")
+    say(f"all collectors + 8 profiles:         {report['pages_per_min']:7d} pages/min  ({ok}/{n} ok; {full / bare:.2f}x the bare time)")
+    say(f"per-URL capture wall time:           {report['per_url_ms']:7d} ms (median capture "
+        f"{report['median_capture_ms']} ms with {opts.pages_in_flight} in flight)")
+    say(f"profile extraction, all 8:           {report['extraction_ms_per_page']:7.1f} ms/page")
+    for name, ms in report["profile_ms_per_page"].items():
+        say(f"    {name:28s} {ms:6.1f} ms/page")
+    say(f"through Dagster (mine job, {len(results)} run):  {report['dagster_pages_per_min']:7d} pages/min; "
+        f"Dagster overhead {report['dagster_overhead_ms_per_url']} ms/URL ({report['dagster_share']:.0%} of wall time)")
+    say(f"peak PSS of the process tree:        {report['peak_pss_mib']:7d} MiB")
+    return report
