@@ -63,6 +63,27 @@ def test_site_delays_hold_across_concurrent_runs_that_share_the_slot_book(site, 
     for t in threads:
         t.join()
     starts = sorted(site.times[("lab.test", u.split("lab.test")[1])][-1] for urls in runs for u in urls)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # Crawl-delay 0.5 s for the site as a whole, although each run alone would have kept only its own pace.
-    assert len(starts) == 6 and min(gaps) >= 0.4 and starts[-1] - starts[0] >= 5 * 0.5 - 0.1, gaps
+    # Crawl-delay 0.5 s for the site as a whole: six loads span five delays. Each run alone keeps only its own
+    # pace (3 loads in 1 s, both runs at once), so without the shared book the span would be about 1 s.
+    # Single gaps are not asserted: a cold browser's first navigation may reach the server late after its slot.
+    assert len(starts) == 6 and starts[-1] - starts[0] >= 5 * 0.5 - 0.1, starts
+
+
+def _book_three(folder: str, host: str) -> list[float]:
+    from minedag.capture.politeness import SlotBook
+
+    book, slots = SlotBook(folder), []
+    for _ in range(3):
+        slots.append(book.reserve(host, 0.2))
+        time.sleep(max(0.0, slots[-1] - time.time()))
+    return slots
+
+
+def test_the_slot_book_spaces_slots_across_processes(tmp_path):
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        runs = pool.starmap(_book_three, [(str(tmp_path), "lab.test")] * 3)
+    slots = sorted(s for run in runs for s in run)
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert len(slots) == 9 and min(gaps) >= 0.2 - 0.01, gaps  # nine bookings, one site, never two in one slot

@@ -64,8 +64,8 @@ class SlotBook:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def book(self, host: str, delay: float, not_before: float = 0.0) -> float:
-        """Take the site's next slot (``delay`` after the previous one, by any process); return seconds to wait."""
+    def reserve(self, host: str, delay: float, not_before: float = 0.0) -> float:
+        """Take the site's next slot (``delay`` after the previous one, by any process); return its epoch time."""
         with open(self.folder / f"{quote(host, safe='')}.slot", "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
             handle.seek(0)
@@ -74,7 +74,11 @@ class SlotBook:
             handle.seek(0)
             handle.truncate()
             handle.write(repr(start + delay))
-        return max(0.0, start - time.time())
+        return start
+
+    def book(self, host: str, delay: float, not_before: float = 0.0) -> float:
+        """Reserve the site's next slot; return the seconds to wait for it."""
+        return max(0.0, self.reserve(host, delay, not_before) - time.time())
 
 
 class Politeness:
