@@ -75,14 +75,25 @@ async () => {
 """
 
 _AXE_RUN_JS = """
-async () => {
+async ({rules, iframes, passNodes}) => {
   if (typeof axe === 'undefined') return {error: 'axe-core was not injected'};
-  const r = await axe.run(document, {resultTypes: ['violations', 'incomplete'], iframes: false, elementRef: false});
+  const options = {iframes, frameWaitTime: 3000, elementRef: false};
+  if (!passNodes) options.resultTypes = ['violations', 'incomplete'];  // axe then keeps one passing node per rule
+  if (rules.length) {  // rule ids or tags; 'all' = every rule axe ships, experimental and deprecated ones included
+    const known = axe.getRules().map((r) => r.ruleId);
+    const unknown = rules.filter((x) => x !== 'all' && !known.includes(x) && !axe.getRules([x]).length);
+    if (unknown.length) return {error: `unknown axe rules or tags: ${unknown.join(', ')}`};
+    const ids = rules.flatMap((x) => x === 'all' ? known : known.includes(x) ? [x] : axe.getRules([x]).map((r) => r.ruleId));
+    options.runOnly = {type: 'rule', values: [...new Set(ids)]};
+  }
+  const r = await axe.run(document, options);
   const node = (n) => ({target: n.target.map(String), html: (n.html || '').slice(0, 300), impact: n.impact || null,
                         summary: (n.failureSummary || '').slice(0, 300)});
   const full = (rule) => ({id: rule.id, impact: rule.impact || null, tags: rule.tags, help: rule.help, nodes: rule.nodes.map(node)});
   return {engine: r.testEngine.version, violations: r.violations.map(full), incomplete: r.incomplete.map(full),
-          passes: r.passes.map((p) => ({id: p.id, tags: p.tags})), inapplicable: r.inapplicable.map((p) => p.id)};
+          passes: r.passes.map((p) => passNodes ? {id: p.id, tags: p.tags, count: p.nodes.length,
+            targets: p.nodes.slice(0, 50).map((n) => n.target.map(String))} : {id: p.id, tags: p.tags}),
+          inapplicable: r.inapplicable.map((p) => p.id)};
 }
 """
 
@@ -125,9 +136,11 @@ def axe_source() -> tuple[str, str]:
 class PageProbe:
     """Attached to a page before navigation; ``collect`` fills a ``PageCapture`` after load."""
 
-    def __init__(self, page: Page, cdp: CDPSession, capture: PageCapture, *, axe: bool = True, screenshot: bool = True):
+    def __init__(self, page: Page, cdp: CDPSession, capture: PageCapture, *, axe: bool = True, screenshot: bool = True,
+                 axe_rules: tuple[str, ...] = (), axe_iframes: bool = True, axe_pass_nodes: bool = False):
         self.page, self.cdp, self.capture = page, cdp, capture
         self.axe, self.screenshot = axe, screenshot
+        self.axe_options = {"rules": list(axe_rules), "iframes": axe_iframes, "passNodes": axe_pass_nodes}
         self._requests: dict[str, dict[str, Any]] = {}
         self._sheets: dict[str, dict[str, Any]] = {}
         self._layers: list[dict[str, Any]] = []
@@ -177,7 +190,7 @@ class PageProbe:
             cdp.send("Profiler.takePreciseCoverage"),
             cdp.send("CSS.stopRuleUsageTracking"),
             self.page.evaluate(_PAGE_METRICS_JS),
-            self.page.evaluate(_AXE_RUN_JS) if self.axe else _none(),
+            self.page.evaluate(_AXE_RUN_JS, self.axe_options) if self.axe else _none(),
             return_exceptions=True,
         )
         names = ("dom_snapshot", "ax_tree", "performance", "js_coverage", "css_coverage", "page_metrics", "axe")

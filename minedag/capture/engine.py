@@ -58,6 +58,9 @@ class CaptureOptions:
         max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
+        axe_rules: axe rule ids or tags to run instead of axe's defaults (``("all",)``: every rule it ships,
+            experimental and deprecated ones included). axe_iframes: check inside frames too.
+        axe_pass_nodes: list passing nodes (count and up to 50 targets per rule); slower on big pages.
         politeness: robots.txt, per-site delay, 429/503 back-off and the circuit breaker (on by default).
         user_agent: a User-Agent to send instead of Chromium's own (robots.txt matching uses ``politeness.robots_agent``).
     """
@@ -79,6 +82,9 @@ class CaptureOptions:
     viewport_width: int = 1280
     viewport_height: int = 800
     axe: bool = True
+    axe_rules: tuple[str, ...] = ()
+    axe_iframes: bool = True
+    axe_pass_nodes: bool = False
     screenshot: bool = True
     user_agent: str | None = None
     bare: bool = False  # goto + content only: the benchmark's baseline
@@ -305,7 +311,9 @@ class Capturer:
             tab = sc.idle.pop() if sc.idle else await self._new_tab(sc)
             tab.dialogs = tab.popups = 0
             page = tab.page
-            probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot)
+            probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot,
+                                                axe_rules=o.axe_rules, axe_iframes=o.axe_iframes,
+                                                axe_pass_nodes=o.axe_pass_nodes)
             if not o.bare:
                 await probe.start()
             cap.timing["setup_ms"] = round((time.perf_counter() - t_setup) * 1000, 1)
