@@ -82,3 +82,19 @@ def test_console_messages_and_page_errors(options):
     assert cap.ok
     assert {"type": "error", "text": "boom from console"} in cap.console
     assert any("undefinedFunctionCall" in e for e in cap.page_errors)
+
+
+def test_axe_checks_inside_frames_and_runs_the_rules_it_is_asked_for(options):
+    import dataclasses
+
+    from minedag.capture import capture_urls
+
+    default, chosen, unknown = (capture_urls(["http://lab.test/framed"], dataclasses.replace(options, axe_rules=rules))[0]
+                                for rules in ((), ("table-fake-caption", "experimental"), ("no-such-rule",)))
+    image_alt = next(r for r in default.axe["violations"] if r["id"] == "image-alt")
+    assert [n["target"] for n in image_alt["nodes"]] == [["iframe", "#bare"]]  # found inside the frame
+    assert "table-fake-caption" not in {r["id"] for r in default.axe["violations"]}  # experimental: off by default
+    ran = {r["id"] for kind in ("violations", "incomplete", "passes") for r in chosen.axe[kind]}
+    fake_caption = next(r for r in chosen.axe["violations"] if r["id"] == "table-fake-caption")
+    assert [n["target"] for n in fake_caption["nodes"]] == [["#prices"]] and "image-alt" not in ran
+    assert unknown.axe == {"error": "unknown axe rules or tags: no-such-rule"}

@@ -102,3 +102,13 @@ def test_workflow_ux_design_component_and_performance(captures):
     assert {"card", "button", "nav", "form"} <= set(comps["component_types"]) and comps["reusability_score"] > 0
     perf = record(captures, "performance_optimizer", "http://shop.test/")
     assert perf["load_ms"] > 0 and perf["layer_count"] >= 3 and perf["render_blocking"] == ["/assets/site.css"]
+
+
+def test_structured_data_survives_an_xml_declaration():
+    from minedag.profiles.page import extract_structured
+
+    html = ('<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title>'
+            '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Person", "name": "Ada"}</script>'
+            '</head><body><div itemscope itemtype="https://schema.org/Book"><span itemprop="name">Notes</span></div></body></html>')
+    data = extract_structured(html, "http://example.test/")
+    assert data["json-ld"][0]["name"] == "Ada" and data["microdata"][0]["properties"] == {"name": "Notes"}

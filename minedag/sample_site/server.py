@@ -20,7 +20,7 @@ SITE_ROOT = Path(__file__).resolve().parents[2] / "data" / "site"
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain",
           ".js": "application/javascript", ".json": "application/json"}
 
-# Hostile pages on lab.test: each one exercises a failure path of the capture layer.
+# Lab pages on lab.test: most exercise a failure path of the capture layer; the last ones, axe's options.
 HOSTILE: dict[str, tuple[str, bytes]] = {
     "/pdf": ("application/pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
     "/image.png": ("image/png", bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -36,6 +36,10 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "/console-errors": ("text/html", b"<!doctype html><html lang='en'><title>Errors</title><h1>Errors</h1>"
                                      b"<script>console.error('boom from console'); console.warn('careful');</script>"
                                      b"<script>undefinedFunctionCall();</script>"),
+    "/framed": ("text/html", b"<!doctype html><html lang='en'><title>Framed</title><main><h1>Framed</h1>"
+                             b"<table id='prices' role='grid'><tr><th colspan='2'>Prices</th></tr><tr><td>Mug</td><td>9</td></tr></table>"
+                             b"<iframe title='inner' src='/frame-inner'></iframe></main>"),
+    "/frame-inner": ("text/html", b"<!doctype html><html lang='en'><title>Inner</title><img src='/assets/none.svg' id='bare'>"),
 }
 
 
