@@ -112,3 +112,15 @@ def test_structured_data_survives_an_xml_declaration():
             '</head><body><div itemscope itemtype="https://schema.org/Book"><span itemprop="name">Notes</span></div></body></html>')
     data = extract_structured(html, "http://example.test/")
     assert data["json-ld"][0]["name"] == "Ada" and data["microdata"][0]["properties"] == {"name": "Notes"}
+
+
+def test_crawlable_anchors_and_link_text_follow_lighthouse(options):
+    from minedag.capture import capture_urls
+
+    (cap,) = capture_urls(["http://lab.test/links"], options)
+    assert cap.anchor_listeners == [["mousedown"], [], []]  # <a> without href: own listeners only, in order
+    items = json.loads(extract_record(get_profile("seo_optimizer"), cap)["seo_audit_items"])
+    # The scripted link and javascript:void fail; a placeholder (listener on its parent) and a target pass.
+    assert [i["text"] for i in items["crawlable_anchors"]] == ["Scripted", "Void"]
+    # "Start" in German is fine, "hier" in German is not; "here" to this very page is an in-page link.
+    assert [i["text"] for i in items["link_text"]] == ["hier"]

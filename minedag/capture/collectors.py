@@ -191,11 +191,13 @@ class PageProbe:
             cdp.send("CSS.stopRuleUsageTracking"),
             self.page.evaluate(_PAGE_METRICS_JS),
             self.page.evaluate(_AXE_RUN_JS, self.axe_options) if self.axe else _none(),
+            self._anchor_listeners(),
             return_exceptions=True,
         )
-        names = ("dom_snapshot", "ax_tree", "performance", "js_coverage", "css_coverage", "page_metrics", "axe")
+        names = ("dom_snapshot", "ax_tree", "performance", "js_coverage", "css_coverage", "page_metrics", "axe",
+                 "anchor_listeners")
         failures = {n: f"{type(r).__name__}: {r}"[:300] for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)}
-        snap, ax, perf, js, css, metrics, axe = (None if isinstance(r, BaseException) else r for r in results)
+        snap, ax, perf, js, css, metrics, axe, anchors = (None if isinstance(r, BaseException) else r for r in results)
         if snap:
             cap.dom_snapshot = {"document": snap["documents"][0], "strings": snap["strings"]} if snap.get("documents") else {}
         if ax:
@@ -215,12 +217,35 @@ class PageProbe:
                                             "ScrollHeight": metrics["scrollHeight"]})
         if axe:
             cap.axe = axe
+        if anchors:
+            cap.anchor_listeners = anchors
         cap.timing["collect_ms"] = round((time.perf_counter() - started) * 1000, 1)
         await self._collect_layers_and_screenshot()
         cap.network = list(self._requests.values())
         if failures:
             cap.timing.update({f"failed:{k}": 1.0 for k in failures})
             cap.console.extend({"type": "minedag", "text": f"collector {k} failed: {v}"} for k, v in failures.items())
+
+    async def _anchor_listeners(self, limit: int = 300) -> list[list[str]]:
+        """Event types listened for on each ``<a>`` without ``href``, in document order (``DOMDebugger``).
+
+        A script-driven link (Lighthouse's crawlable-anchors) is told from a placeholder this way; listeners on
+        ancestors do not count.
+        """
+        group = {"objectGroup": "minedag-anchors"}
+        found = await self.cdp.send("Runtime.evaluate", {
+            "expression": f"Array.from(document.querySelectorAll('a:not([href])')).slice(0, {limit})", **group})
+        try:
+            if "objectId" not in found.get("result", {}):
+                return []
+            items = await self.cdp.send("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
+            anchors = sorted((int(p["name"]), p["value"]["objectId"]) for p in items["result"]
+                             if p["name"].isdigit() and "objectId" in p.get("value", {}))
+            listeners = await asyncio.gather(*(self.cdp.send("DOMDebugger.getEventListeners", {"objectId": oid, "depth": 0})
+                                               for _, oid in anchors))
+            return [sorted({entry["type"] for entry in result["listeners"]}) for result in listeners]
+        finally:
+            await self.cdp.send("Runtime.releaseObjectGroup", group)
 
     async def _collect_layers_and_screenshot(self) -> None:
         """LayerTree is only reliable when enabled after load and a frame is forced (the screenshot does that)."""

@@ -60,6 +60,7 @@ class PageCapture:
     css_coverage: dict[str, Any] = field(default_factory=dict)
     js_coverage: dict[str, Any] = field(default_factory=dict)
     axe: dict[str, Any] = field(default_factory=dict)
+    anchor_listeners: list[list[str]] = field(default_factory=list)  # event types on each <a> without href
     stylesheets: dict[str, Any] = field(default_factory=dict)  # CSS custom properties and @media conditions
     screenshot_sha256: str | None = None
     mobile: dict[str, Any] = field(default_factory=dict)  # the optional mobile-emulation pass

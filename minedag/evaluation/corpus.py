@@ -15,7 +15,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from minedag.capture import CaptureOptions, Capturer, PageCapture, capture_urls
 from minedag.profiles import extract_record, get_profile
@@ -25,7 +25,8 @@ LIGHTHOUSE_PORT = 10200  # the Lighthouse fixtures name http://localhost:10200 i
 
 
 class _CorpusHandler(SimpleHTTPRequestHandler):
-    """Static files, plus Lighthouse's per-run status codes and extra response headers (``?run=NAME``)."""
+    """Static files, plus each Lighthouse run's page at the very URL its smoke test requested, with the run's
+    status code and extra response headers (the query string names them, as on Lighthouse's test server)."""
 
     runs: dict[str, Any] = {}
 
@@ -36,7 +37,7 @@ class _CorpusHandler(SimpleHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/robots.txt" and self.server.server_address[1] == LIGHTHOUSE_PORT:
             self.path = "/lighthouse-seo/fixtures/robots.txt"
-        run = self.runs.get(parse_qs(parts.query).get("run", [""])[0])
+        run = self.runs.get(self.path) if self.server.server_address[1] == LIGHTHOUSE_PORT else None
         if run is None:
             return super().send_head()
         body = (Path(self.directory) / "lighthouse-seo" / run["fixture"]).read_bytes()
@@ -49,6 +50,11 @@ class _CorpusHandler(SimpleHTTPRequestHandler):
         import io
 
         return io.BytesIO(body)
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -297,9 +303,9 @@ def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | N
     axe_index = json.loads((root / "axe-core" / "expected_index.json").read_text())
     lighthouse = _serve(root, LIGHTHOUSE_PORT)
     static = _serve(root, 0)
-    _CorpusHandler.runs = lh_index["runs"]
+    _CorpusHandler.runs = {_path_and_query(spec["served_as"]): spec for spec in lh_index["runs"].values()}
     try:
-        lh_urls = {run: f"http://localhost:{LIGHTHOUSE_PORT}{urlsplit(spec['served_as']).path}?run={run}"
+        lh_urls = {run: f"http://localhost:{LIGHTHOUSE_PORT}{_path_and_query(spec['served_as'])}"
                    for run, spec in lh_index["runs"].items()}
         base = f"http://127.0.0.1:{static.server_address[1]}/axe-core/"
         axe_urls = {c["page"]: base + c["page"] for c in axe_index["rule_cases"] + axe_index["full_cases"]}

@@ -16,16 +16,23 @@ from minedag.profiles.spec import Attribute, MiningProfile
 AUDITS = ("document_title", "meta_description", "http_status_code", "link_text", "crawlable_anchors",
           "is_crawlable", "robots_txt", "image_alt", "hreflang", "canonical")
 
-# Non-descriptive link texts by language (after Lighthouse's link-text audit); English applies to every link.
+# Non-descriptive link texts by language, as in Lighthouse's link-text audit. A link whose text has one
+# language is checked against that language's list only; a link of unknown or mixed language against all.
 _BLOCKLISTED_LINK_TEXT = {
-    "en": {"click here", "click this", "go", "here", "information", "learn more", "more", "more info", "more information",
-           "right here", "read more", "see more", "start", "this", "continue"},
-    "de": {"hier klicken", "klicke hier", "hier", "mehr", "mehr erfahren", "weiterlesen", "mehr informationen", "start"},
-    "es": {"haga clic aquí", "haz clic aquí", "aquí", "más", "más información", "leer más", "ver más", "empezar"},
-    "fr": {"cliquez ici", "ici", "plus", "en savoir plus", "lire la suite", "plus d'informations", "commencer"},
-    "it": {"clicca qui", "qui", "altro", "scopri di più", "leggi di più"},
-    "pt": {"clique aqui", "aqui", "mais", "saiba mais", "leia mais", "começar"},
-    "nl": {"klik hier", "hier", "meer", "lees meer", "meer informatie"},
+    "en": {"click here", "click this", "go", "here", "information", "learn more", "more", "more info",
+           "more information", "right here", "read more", "see more", "start", "this"},
+    "ja": {"ここをクリック", "こちらをクリック", "リンク", "続きを読む", "続く", "全文表示"},
+    "es": {"click aquí", "click aqui", "clicka aquí", "clicka aqui", "pincha aquí", "pincha aqui", "aquí", "aqui",
+           "más", "mas", "más información", "más informacion", "mas información", "mas informacion", "este",
+           "enlace", "este enlace", "empezar"},
+    "pt": {"clique aqui", "ir", "mais informação", "mais informações", "mais", "veja mais"},
+    "ko": {"여기", "여기를 클릭", "클릭", "링크", "자세히", "자세히 보기", "계속", "이동", "전체 보기"},
+    "sv": {"här", "klicka här", "läs mer", "mer", "mer info", "mer information"},
+    "de": {"klicke hier", "hier klicken", "hier", "mehr", "siehe", "dies", "das", "weiterlesen"},
+    "ta": {"அடுத்த பக்கம்", "மறுபக்கம்", "முந்தைய பக்கம்", "முன்பக்கம்", "மேலும் அறிக", "மேலும் தகவலுக்கு",
+           "மேலும் தரவுகளுக்கு", "தயவுசெய்து இங்கே அழுத்தவும்", "இங்கே கிளிக் செய்யவும்"},
+    "fa": {"اطلاعات بیشتر", "اطلاعات", "این", "اینجا بزنید", "اینجا کلیک کنید", "اینجا", "برو", "بیشتر بخوانید",
+           "بیشتر بدانید", "بیشتر", "شروع"},
 }
 _ROBOTS_DIRECTIVES = {"user-agent", "disallow", "allow", "sitemap", "crawl-delay", "clean-param", "host",
                       "request-rate", "visit-time", "noindex"}
@@ -81,13 +88,7 @@ def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]
     bad_text = [{"href": a.get("href"), "text": text} for a, text in _descriptive_candidates(page) if _non_descriptive(a, text, page)]
     items["link_text"] = bad_text
     out["link_text"] = not bad_text
-    uncrawlable = []
-    for a in (page.doc.iter("a") if page.doc is not None else []):
-        raw = re.sub(r"\s", "", a.get("href") or "")
-        if a.get("role") or raw.startswith("mailto:") or (a.get("name") and a.get("href") is None):
-            continue
-        if raw.startswith("file:") or re.match(r"javascript:void(\(|)0(\)|)", raw) or (a.get("href") is None and a.get("onclick")):
-            uncrawlable.append({"href": a.get("href"), "text": a.text_content().strip()[:80]})
+    uncrawlable = [{"href": a.get("href"), "text": a.text_content().strip()[:80]} for a in _uncrawlable_anchors(page)]
     items["crawlable_anchors"] = uncrawlable
     out["crawlable_anchors"] = not uncrawlable
     blocked = _blocking_directives(page)
@@ -146,21 +147,76 @@ def _hreflangs(page: PageView) -> list[tuple[str, str]]:
     return found
 
 
-def _descriptive_candidates(page: PageView) -> list[tuple[Any, str]]:
-    """Links Lighthouse's link-text audit looks at: with an href to another page, not nofollow."""
+def _uncrawlable_anchors(page: PageView) -> list[Any]:
+    """Lighthouse's crawlable-anchors: links a crawler cannot follow (``javascript:void(0)``, ``file:``, an
+    unparsable href, or no href but a script listening on the link itself). Placeholders and in-page targets pass."""
     out = []
+    listeners = iter(page.capture.anchor_listeners)
+    for a in page.doc.iter("a") if page.doc is not None else []:
+        href = a.get("href")
+        own = next(listeners, None) if href is None else None  # the capture lists <a> without href in order
+        raw = re.sub(r"\s", "", href or "")
+        if (a.get("role") or "").strip() or raw.startswith("mailto:"):
+            continue
+        if raw.startswith("file:"):
+            out.append(a)
+        elif (a.get("name") or "").strip():
+            continue
+        elif href is None:
+            if own or a.get("onclick"):
+                out.append(a)
+        elif re.search(r"javascript:void(\(|)0(\)|)", raw) or not _parsable_url(raw, page.url):
+            out.append(a)
+    return out
+
+
+def _parsable_url(href: str, base: str) -> bool:
+    try:
+        urlsplit(urljoin(base, href)).port  # noqa: B018 - raises on an invalid port or IPv6 literal
+    except ValueError:
+        return False
+    return True
+
+
+def _descriptive_candidates(page: PageView) -> list[tuple[Any, str]]:
+    """Links the link-text audit looks at: to another page (not an in-page anchor), followed, not script or mail."""
+    out = []
+    here = page.url.split("#", 1)[0]
     for a in page.doc.iter("a", "{http://www.w3.org/2000/svg}a") if page.doc is not None else []:
         href = (a.get("href") or a.get("{http://www.w3.org/1999/xlink}href") or "").strip()
-        if not href or href.startswith(("javascript:", "#")) or "nofollow" in (a.get("rel") or "").lower():
+        if not href or href.lower().startswith(("javascript:", "mailto:")) or "nofollow" in (a.get("rel") or "").lower():
+            continue
+        if urljoin(page.url, href).split("#", 1)[0] == here:
             continue
         out.append((a, re.sub(r"\s+", " ", a.text_content()).strip()))
     return out
 
 
 def _non_descriptive(a: Any, text: str, page: PageView) -> bool:
-    lang = next((el.get("lang") for el in [a, *a.iterancestors()] if el.get("lang")), "") or ""
-    words = text.lower()
-    return words in _BLOCKLISTED_LINK_TEXT["en"] or words in _BLOCKLISTED_LINK_TEXT.get(lang.split("-")[0].lower(), set())
+    if not text:
+        return False
+    if re.match(r"https?://\S+$", text, re.I):  # a bare URL says nothing about where it leads
+        return True
+    lang = _text_lang(a)
+    lists = [_BLOCKLISTED_LINK_TEXT.get(lang.split("-")[0].lower(), set())] if lang else _BLOCKLISTED_LINK_TEXT.values()
+    return any(text.lower() in words for words in lists)
+
+
+def _text_lang(a: Any) -> str | None:
+    """The language of a link's text: the ``lang`` in force on each of its text pieces, if they all agree."""
+
+    def lang_of(element: Any) -> str | None:
+        return next((e.get("lang") for e in [element, *element.iterancestors()] if e.get("lang")), None)
+
+    langs = set()
+    for element in a.iter():
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        if element.text and element.text.strip():
+            langs.add(lang_of(element))
+        if element is not a and element.tail and element.tail.strip():
+            langs.add(lang_of(element.getparent()))
+    return langs.pop() if len(langs) == 1 else None
 
 
 def _canonical(page: PageView) -> tuple[bool | None, str]:
@@ -238,7 +294,7 @@ def _no_overflow(cap: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="seo_optimizer",
-    version="1",
+    version="2",
     description="Search-engine optimisation features of a page and Lighthouse's ten automated SEO audits.",
     reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing"),
     extract=extract,

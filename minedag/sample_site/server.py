@@ -39,6 +39,12 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "/framed": ("text/html", b"<!doctype html><html lang='en'><title>Framed</title><main><h1>Framed</h1>"
                              b"<table id='prices' role='grid'><tr><th colspan='2'>Prices</th></tr><tr><td>Mug</td><td>9</td></tr></table>"
                              b"<iframe title='inner' src='/frame-inner'></iframe></main>"),
+    "/links": ("text/html", b"<!doctype html><html lang='en'><title>Links</title><main><h1>Links</h1>"
+                            b"<a class='scripted'>Scripted</a><div id='parent'><a>Placeholder</a></div>"
+                            b"<a href='javascript:void(0)'>Void</a><a name='top'></a><a href='/links#top'>here</a>"
+                            b"<a href='/other' lang='de'>Start</a><a href='/other'><span lang='de'>hier</span></a></main>"
+                            b"<script>document.querySelector('.scripted').addEventListener('mousedown', () => {});"
+                            b"document.getElementById('parent').addEventListener('click', () => {});</script>"),
     "/frame-inner": ("text/html", b"<!doctype html><html lang='en'><title>Inner</title><img src='/assets/none.svg' id='bare'>"),
 }
 
