@@ -77,7 +77,8 @@ async () => {
 _AXE_RUN_JS = """
 async ({rules, iframes, passNodes}) => {
   if (typeof axe === 'undefined') return {error: 'axe-core was not injected'};
-  const options = {iframes, frameWaitTime: 3000, elementRef: false};
+  const framed = iframes && document.querySelector('iframe, frame') !== null;  // frame messaging only when needed
+  const options = {iframes: framed, frameWaitTime: 3000, elementRef: false};
   if (!passNodes) options.resultTypes = ['violations', 'incomplete'];  // axe then keeps one passing node per rule
   if (rules.length) {  // rule ids or tags; 'all' = every rule axe ships, experimental and deprecated ones included
     const known = axe.getRules().map((r) => r.ruleId);
@@ -236,7 +237,7 @@ class PageProbe:
         found = await self.cdp.send("Runtime.evaluate", {
             "expression": f"Array.from(document.querySelectorAll('a:not([href])')).slice(0, {limit})", **group})
         try:
-            if "objectId" not in found.get("result", {}):
+            if "objectId" not in found.get("result", {}) or found["result"].get("description") == "Array(0)":
                 return []
             items = await self.cdp.send("Runtime.getProperties", {"objectId": found["result"]["objectId"], "ownProperties": True})
             anchors = sorted((int(p["name"]), p["value"]["objectId"]) for p in items["result"]
