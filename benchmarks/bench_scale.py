@@ -6,6 +6,7 @@ Run from the repo root, one part at a time or all::
     .venv/bin/python benchmarks/bench_scale.py sensor     # url_file_sensor ticks over a 100,000-line file
     .venv/bin/python benchmarks/bench_scale.py queue      # an asset backfill over 10,000 partitions until every run is queued
     .venv/bin/python benchmarks/bench_scale.py memory     # 1,000 real sample-site URLs through Dagster, PSS every 10 s
+    .venv/bin/python benchmarks/bench_scale.py ui         # the Dagster UI and GraphQL over 10k and 100k URL partitions
 
 Every part uses a throw-away SQLite instance. Nothing is stubbed: ``queue`` only stops before the runs execute.
 """
@@ -115,8 +116,82 @@ def memory(n: int = 1000) -> None:
           f"first quarter {first:.0f} MiB, last quarter {last:.0f} MiB ({(last - first) / first:+.0%})")
 
 
+_PARTITION_STATS = """{ assetNodeOrError(assetKey: {path: ["page_capture"]}) { ... on AssetNode {
+  partitionStats { numPartitions numMaterialized } } } }"""
+_PARTITION_KEYS = """{ assetNodeOrError(assetKey: {path: ["page_capture"]}) { ... on AssetNode {
+  partitionKeysByDimension { partitionKeys } } } }"""
+
+
+def _graphql(base: str, query: str) -> tuple[float, dict]:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(base + "/graphql", json.dumps({"query": query}).encode(),
+                                     {"Content-Type": "application/json"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        body = json.load(response)
+    return time.perf_counter() - t, body
+
+
+def ui(sizes: tuple[int, ...] = (10_000, 100_000)) -> None:
+    """dagster-webserver over an instance with N URL partitions: GraphQL answers and the partitions page."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from minedag.capture.chromium import find_chromium, launch_args
+    from minedag.mining import register_urls
+
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp) / "home"
+            home.mkdir()
+            (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                register_urls(instance, fake_urls(n))
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            env = {**os.environ, "DAGSTER_HOME": str(home), "MINEDAG_DATA": str(Path(tmp) / "data")}
+            server = subprocess.Popen([str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1",
+                                       "-p", str(port), "-w", "workspace.yaml"], cwd=REPO, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(120):
+                    try:
+                        urllib.request.urlopen(base + "/server_info", timeout=2)
+                        break
+                    except OSError:
+                        time.sleep(1)
+
+                _graphql(base, _PARTITION_STATS)  # warm the code location
+                stats_s, stats = _graphql(base, _PARTITION_STATS)
+                keys_s, keys = _graphql(base, _PARTITION_KEYS)
+                counted = stats["data"]["assetNodeOrError"]["partitionStats"]["numPartitions"]
+                listed = len(keys["data"]["assetNodeOrError"]["partitionKeysByDimension"][0]["partitionKeys"])
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=find_chromium(), args=launch_args())
+                    page = browser.new_page(viewport={"width": 1440, "height": 900})
+                    t = time.perf_counter()
+                    page.goto(base + "/assets/page_capture?view=partitions", timeout=600_000)
+                    page.get_by_text(fake_urls(1)[0], exact=True).first.wait_for(timeout=600_000)
+                    page_s = time.perf_counter() - t
+                    browser.close()
+            finally:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(30)
+        print(f"{n:,} URL partitions: GraphQL partition stats {stats_s:.2f} s ({counted:,}), all partition keys "
+              f"{keys_s:.2f} s ({listed:,}), the UI's partitions page shows the first URL after {page_s:.1f} s")
+
+
 if __name__ == "__main__":
-    parts = {"register": register, "sensor": sensor, "queue": queue, "memory": memory}
+    parts = {"register": register, "sensor": sensor, "queue": queue, "memory": memory, "ui": ui}
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("part", nargs="*", choices=[*parts, []], help="parts to run (default: all)")
     for name in parser.parse_args().part or parts:

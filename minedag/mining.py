@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from minedag.defs.partitions import url_partitions
+from minedag.defs.partitions import BROWSER_POOL, url_partitions
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -102,6 +102,9 @@ def mine_distributed(instance: dg.DagsterInstance, urls: Sequence[str], celery: 
     wanted = set(urls)
     ranges = contiguous_ranges(sorted(i for i, key in enumerate(order) if key in wanted), batch)
     tags = [{RANGE_START: order[start], RANGE_END: order[end]} for start, end in ranges]
+    # Runs that start together on a fresh database would each insert the pool's limit row and all but one
+    # fail (a race in Dagster's SQL storage): create it once, here, before they start.
+    instance.event_log_storage.initialize_concurrency_limit_to_default(BROWSER_POOL)
     with ProcessPoolExecutor(max_workers=len(tags) or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_run_distributed, [instance.get_ref()] * len(tags), [celery] * len(tags), tags))
 

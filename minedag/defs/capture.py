@@ -2,7 +2,7 @@ import dagster as dg
 
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
-from minedag.defs.partitions import mining_backfill_policy, url_partitions
+from minedag.defs.partitions import BROWSER_POOL, mining_backfill_policy, url_partitions
 from minedag.defs.resources import BrowserResource, StoreResource
 
 CAPTURE_VERSION = "1"
@@ -11,7 +11,7 @@ CAPTURE_VERSION = "1"
 @dg.asset(
     partitions_def=url_partitions,
     backfill_policy=mining_backfill_policy,
-    pool="browser",
+    pool=BROWSER_POOL,
     retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
     group_name="capture",
     kinds={"chromium", "playwright"},

@@ -5,4 +5,6 @@ url_partitions = dg.DynamicPartitionsDefinition(name="urls")
 
 # Mining runs take many URLs at once: a run per URL costs 3-4 s of Dagster overhead per URL.
 MINING_BATCH = 50
+# Mining runs claim a slot of this pool (one Chromium each); its limit is set in dagster.yaml.
+BROWSER_POOL = "browser"
 mining_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=MINING_BATCH)
