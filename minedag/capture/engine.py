@@ -311,9 +311,8 @@ class Capturer:
             tab = sc.idle.pop() if sc.idle else await self._new_tab(sc)
             tab.dialogs = tab.popups = 0
             page = tab.page
-            probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot,
-                                                axe_rules=o.axe_rules, axe_iframes=o.axe_iframes,
-                                                axe_pass_nodes=o.axe_pass_nodes)
+            probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot, axe_rules=o.axe_rules,
+                                          axe_iframes=o.axe_iframes, axe_pass_nodes=o.axe_pass_nodes)
             if not o.bare:
                 await probe.start()
             cap.timing["setup_ms"] = round((time.perf_counter() - t_setup) * 1000, 1)

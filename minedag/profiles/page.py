@@ -289,11 +289,10 @@ def extract_structured(html: str, url: str) -> dict[str, Any]:
     if not html.strip():
         return {}
     try:
-        data = extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata", "rdfa", "opengraph", "microformat", "dublincore"],
+        return extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata", "rdfa", "opengraph", "microformat", "dublincore"],
                                uniform=False, errors="ignore")
     except Exception:  # noqa: BLE001 - malformed markup in one syntax must not sink the record
         return {}
-    return data
 
 
 def schema_types(data: dict[str, Any]) -> list[str]:
