@@ -50,7 +50,7 @@ def main() -> None:
         again = time.perf_counter() - t
     print(f"generated {args.urls} records x {len(f.model_types)} profiles in {generated:.1f} s")
     print(f"bundle {f.name} over {args.urls} URLs ({args.sites} sites): {built:.1f} s "
-          f"(members {result.manifest['counts']['members']}, checks passed: {result.checks_passed})")
+          f"(members {result.manifest['counts']['members']}, failed checks: {[c['name'] for c in result.manifest['checks'] if not c['passed']]})")
     print(f"re-run with the same inputs (version found, nothing written): {again:.1f} s")
 
 

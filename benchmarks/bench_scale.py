@@ -144,7 +144,7 @@ def ui(sizes: tuple[int, ...] = (10_000, 100_000)) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from minedag.capture.chromium import find_chromium, launch_args
+    from minedag.capture.chromium import CLOSED_NETWORK_FLAGS, find_chromium
     from minedag.mining import register_urls
 
     for n in sizes:
@@ -176,7 +176,7 @@ def ui(sizes: tuple[int, ...] = (10_000, 100_000)) -> None:
                 counted = stats["data"]["assetNodeOrError"]["partitionStats"]["numPartitions"]
                 listed = len(keys["data"]["assetNodeOrError"]["partitionKeysByDimension"][0]["partitionKeys"])
                 with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path=find_chromium(), args=launch_args())
+                    browser = p.chromium.launch(executable_path=find_chromium(), args=list(CLOSED_NETWORK_FLAGS))
                     page = browser.new_page(viewport={"width": 1440, "height": 900})
                     t = time.perf_counter()
                     page.goto(base + "/assets/page_capture?view=partitions", timeout=600_000)

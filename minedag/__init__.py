@@ -3,7 +3,7 @@
 Layers (each importable without the ones below it):
 
 - ``minedag.capture``   one Chromium navigation per URL -> a ``PageCapture`` (Playwright + CDP)
-- ``minedag.profiles``  eight mining profiles, pure ``extract(capture) -> record`` functions
+- ``minedag.profiles``  the mining profiles (eight, plus content_extractor), pure ``extract(capture) -> record`` functions
 - ``minedag.store``     content-addressed captures and per-URL records under ``data/``
 - ``minedag.defs``      the Dagster assets, checks, sensors and resources over the layers above
 """

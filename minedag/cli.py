@@ -53,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.print(f"[bold]minedag demo[/]: mining {len(urls)} URLs through Dagster (instance: {os.environ['DAGSTER_HOME']})")
     started = time.time()
     with progress(out) as bar:
-        runs = bar.add_task("Dagster runs (capture + 8 profiles)", total=None)
+        runs = bar.add_task("Dagster runs (capture + profiles)", total=None)
         with polled(bar, "pages captured", len(urls), lambda: store.captured_since(urls, started)):
             results = mine(instance, urls, on_run=lambda _r, planned: bar.update(runs, advance=1, total=planned))
         bundling = bar.add_task("training bundles built and checked", total=len(FUNCTIONALITIES))
@@ -125,9 +125,11 @@ def cmd_mine(args: argparse.Namespace) -> int:
     except InvalidURL as exc:
         raise UsageError(str(exc)) from None
     profiles = [get_profile(p) for p in args.profile] if args.profile else list(all_profiles().values())
-    server = serve() if any(u.split("/")[2].endswith(".test") for u in urls) else None
-    allow = tuple(args.allow) + (("*.test",) if server else ())
-    options = CaptureOptions(host_rules=server.host_rules if server else "", allow_hosts=allow)
+    allow, rules = _network_flags(args)
+    server = serve() if not rules and any(u.split("/")[2].endswith(".test") for u in urls) else None
+    if server:  # the sample site, when nothing says where *.test is
+        allow, rules = (*allow, "*.test"), server.host_rules
+    options = CaptureOptions(host_rules=rules, allow_hosts=allow)
     try:
         captures = capture_urls(urls, options)
     finally:
@@ -145,6 +147,25 @@ def cmd_mine(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0 if all(o["ok"] for o in out) else 1
+
+
+def _network_flags(args: argparse.Namespace) -> tuple[tuple[str, ...], str]:
+    """``--allow-hosts`` (repeatable, comma-separated) and ``--host-rules``, validated."""
+    from minedag.capture.guard import HostRules
+
+    allow = tuple(rule.strip() for flag in args.allow_hosts for rule in flag.split(",") if rule.strip())
+    try:
+        HostRules.parse(args.host_rules)
+    except ValueError as exc:
+        raise UsageError(f"--host-rules: {exc}") from None
+    return allow, args.host_rules
+
+
+def _add_network_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-hosts", "--allow", dest="allow_hosts", action="append", default=[], metavar="GLOB,...",
+                   help="host globs or CIDRs mined although private, comma-separated (e.g. '*.intranet,10.0.0.0/8')")
+    p.add_argument("--host-rules", default="", metavar="RULES",
+                   help="where names go, Chromium's host-resolver-rules syntax (e.g. 'MAP *.test 127.0.0.1:8000')")
 
 
 def cmd_add_urls(args: argparse.Namespace) -> int:
@@ -176,7 +197,7 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Summarise what the store holds: captures by outcome and records per profile."""
+    """Summarise what the store holds: captures by outcome, records per profile, files quarantined and why."""
     from minedag.profiles import all_profiles
     from minedag.settings import store_dir
     from minedag.store import Store
@@ -185,7 +206,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     pointers = store.pointers()
     outcome = Counter("ok" if p.ok else "failed" for p in pointers)
     summary = {"store": str(store.root), "captures": dict(outcome),
-               "records": {n: len(store.read_records(n)) for n in all_profiles()}}
+               "records": {n: len(store.read_records(n)) for n in all_profiles()},
+               "quarantined": store.quarantined()}
     print(json.dumps(summary, indent=None if args.json else 2))
     return 0
 
@@ -259,7 +281,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bundles(args: argparse.Namespace) -> int:
     """List, show and compare training bundle versions under data/bundles."""
-    from minedag.bundles.inspect import bundle_diff, bundle_summary, bundles_overview
+    from minedag.bundles.inspect import bundle_diff, bundle_summary, bundles_overview, diff_text
     from minedag.settings import bundles_dir
 
     root = bundles_dir()
@@ -292,7 +314,7 @@ def cmd_bundles(args: argparse.Namespace) -> int:
     if len(args.versions) != 2:
         raise UsageError("`minedag bundles diff FUNCTIONALITY V1 V2` needs two versions (see `minedag bundles list`)")
     diff = bundle_diff(root, args.functionality, *args.versions)
-    print(json.dumps(diff, indent=None if args.json else 2, default=str))
+    print(json.dumps(diff, default=str) if args.json else diff_text(diff))
     return 0
 
 
@@ -318,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mine", help=cmd_mine.__doc__, description=cmd_mine.__doc__)
     p.add_argument("urls", nargs="+", metavar="URL", help="absolute http(s) URLs")
     p.add_argument("--profile", action="append", help="only this profile (repeatable)")
-    p.add_argument("--allow", action="append", default=[], help="host glob or CIDR allowed although private (e.g. 127.0.0.0/8)")
+    _add_network_flags(p)
     p.add_argument("--output", "-o", help="write the JSON here instead of stdout")
     p.set_defaults(func=cmd_mine)
     p = sub.add_parser("add-urls", help=cmd_add_urls.__doc__, description=cmd_add_urls.__doc__)

@@ -51,7 +51,7 @@ class _Index:
 
 def _document(f: Functionality) -> Counter[str]:
     text = [f.name.replace("_", " ")] * 3 + list(f.keywords) * 3 + [f.description] * 2 + list(f.model_kinds) + list(f.model_types)
-    for qualified in f.attributes:
+    for qualified in f.attributes + f.target_relatives():  # what decides a target says what the goal is about
         attr = f.attribute(qualified)
         text.append(f"{attr.name.replace('_', ' ')} {attr.description}")
     return Counter(t for chunk in text for t in tokens(chunk))
@@ -216,11 +216,13 @@ def bundle_coverage(root: Any, functionality: str, samples: int = 2) -> dict[str
         return {}
     folder = root / functionality / version
     manifest = json.loads((folder / "manifest.json").read_text())
-    names = [a["name"] for a in manifest["attributes"]]
-    train = pd.read_parquet(folder / "train", columns=names)
+    constant = manifest.get("columns", {}).get("constant_columns", {})
+    written = [a for a in manifest["attributes"] if a.get("column", a["name"]) not in constant]
+    train = pd.read_parquet(folder / "train", columns=[a.get("column", a["name"]) for a in written])
     out = {}
-    for attr in manifest["attributes"]:
-        values = [v for v in train[attr["name"]].tolist() if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    for attr in written:
+        values = [v for v in train[attr.get("column", attr["name"])].tolist()
+                  if v is not None and not (isinstance(v, float) and math.isnan(v))]
         shown = [v if isinstance(v, str) else json.dumps(v.tolist() if hasattr(v, "tolist") else v, default=str) for v in values[:samples]]
         out[attr["name"]] = {"coverage": attr["coverage"], "samples": [v[:120] for v in shown],
                              "source": f"bundle {functionality}/{version}"}

@@ -12,6 +12,15 @@ from functools import cache
 
 from minedag.profiles import Attribute, all_profiles
 
+_CONTENT = ("author", "published", "modified", "publisher", "logo", "categories", "tags", "keywords", "description",
+            "urls", "media", "jsonld", "content_title")
+# Raw material a functionality can ask for: the attributes each kind adds (screenshot and html come from the capture).
+RAW: dict[str, tuple[str, ...]] = {
+    "screenshot": (), "html": (),
+    "text": ("content_extractor.main_text", "content_extractor.language"),
+    "article": tuple(f"content_extractor.{a}" for a in _CONTENT),
+}
+
 
 @dataclass(frozen=True)
 class Functionality:
@@ -28,6 +37,14 @@ class Functionality:
         min_coverage: share of rows that must have each required attribute for a bundle to be published.
         keywords: words and phrases people use for this goal (for discovery).
         model_kinds: the kinds of model this data suits.
+        include_http_errors: keep 4xx/5xx pages as members (off: they go to ``exclusions.jsonl``).
+        splits: train/validation/test shares of the sites (each site in one split); they must sum to 1.
+        hf_tasks: Hugging Face Hub task categories the dataset card declares.
+        raw: raw material written next to the attributes (inputs, never targets): ``screenshot`` (the viewport
+            PNG, a ``datasets`` Image), ``html`` (the rendered HTML), ``text`` (the main text as Markdown and its
+            language) and ``article`` (author, dates, publisher, tags... from ``content_extractor``).
+        near_duplicate_threshold: pages whose main text has at least this estimated Jaccard similarity (word
+            5-shingles) with a member's are excluded as near-duplicates; ``None`` turns it off.
     """
 
     name: str
@@ -40,10 +57,57 @@ class Functionality:
     min_coverage: float
     keywords: tuple[str, ...]
     model_kinds: tuple[str, ...]
+    include_http_errors: bool = False
+    splits: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    hf_tasks: tuple[str, ...] = ()
+    raw: tuple[str, ...] = ()
+    near_duplicate_threshold: float | None = 0.9
+
+    def __post_init__(self) -> None:
+        if self.near_duplicate_threshold is not None and not 0 < self.near_duplicate_threshold <= 1:
+            raise ValueError(f"{self.name}: near_duplicate_threshold {self.near_duplicate_threshold} must be in (0, 1] or None")
+        unknown = set(self.raw) - set(RAW)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown raw material {sorted(unknown)}; choose from {list(RAW)}")
+        if len(self.splits) != 3 or any(r < 0 for r in self.splits) or abs(sum(self.splits) - 1) > 1e-9 or not self.splits[0]:
+            raise ValueError(f"{self.name}: splits {self.splits} must be three shares (train, validation, test) that sum "
+                             "to 1, with a train share above 0")
 
     @property
     def attributes(self) -> tuple[str, ...]:
-        return self.required + self.optional
+        """Every ``profile.attribute`` of the bundle: required, optional, then the raw material's attributes."""
+        extra = tuple(q for kind in self.raw for q in RAW[kind] if q not in self.required + self.optional)
+        return self.required + self.optional + extra
+
+    def target_relatives(self) -> tuple[str, ...]:
+        """Attributes a target derives from or that derive from it (not inputs: they would leak, but they say
+        what the functionality is about, e.g. for discovery)."""
+        found = []
+        for target in self.targets:
+            profile = all_profiles()[target.split(".")[0]]
+            for attr in profile.attributes:
+                qualified = f"{profile.name}.{attr.name}"
+                if qualified not in self.attributes and self._related(qualified, target):
+                    found.append(qualified)
+        return tuple(dict.fromkeys(found))
+
+    def _related(self, a: str, b: str) -> bool:
+        def sources(qualified: str) -> set[str]:
+            profile = qualified.split(".")[0]
+            return {d if "." in d else f"{profile}.{d}" for d in self.attribute(qualified).derives_from}
+
+        return a in sources(b) or b in sources(a)
+
+    def leaks(self) -> list[tuple[str, str]]:
+        """(input, target) pairs where one is declared to derive from the other (``Attribute.derives_from``)."""
+        inputs = [q for q in self.attributes if q not in self.targets]
+        return [(i, t) for i in inputs for t in self.targets if self._related(i, t)]
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profiles whose records the bundle joins: the model types and those of the raw material."""
+        extra = [q.split(".")[0] for q in self.attributes]
+        return tuple(dict.fromkeys([*self.model_types, *extra]))
 
     def attribute(self, qualified: str) -> Attribute:
         """The spec of ``profile.attribute`` (raises ``KeyError`` naming the valid ones)."""
@@ -58,11 +122,10 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
     Functionality(
         "seo_optimization", "Predict which SEO audits a page fails and why, from its markup, content and speed.",
         ("seo_optimizer", "performance_optimizer"),
-        required=("seo_optimizer.title", "seo_optimizer.word_count", "seo_optimizer.http_status", "seo_optimizer.seo_audits",
-                  "seo_optimizer.heading_outline"),
-        optional=("seo_optimizer.meta_description", "seo_optimizer.meta_tags", "seo_optimizer.structured_data_types",
-                  "seo_optimizer.mobile_friendly", "seo_optimizer.text_to_html_ratio", "seo_optimizer.link_counts",
-                  "seo_optimizer.image_alt_coverage", "seo_optimizer.crawlable", "seo_optimizer.seo_audit_items",
+        # Not inputs: title, meta description and tags, status, crawlable and image alt coverage decide audits; the HTML has them.
+        required=("seo_optimizer.word_count", "seo_optimizer.seo_audits", "seo_optimizer.heading_outline"),
+        optional=("seo_optimizer.structured_data_types", "seo_optimizer.mobile_friendly",
+                  "seo_optimizer.text_to_html_ratio", "seo_optimizer.link_counts", "seo_optimizer.seo_audit_items",
                   "performance_optimizer.lcp_ms", "seo_optimizer.load_time_ms"),
         targets=("seo_optimizer.seo_audits", "seo_optimizer.seo_audit_items"),
         min_quality=60, min_coverage=0.9,
@@ -70,17 +133,16 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
                   "meta tags", "title tag", "canonical", "hreflang", "robots", "crawl", "crawlability", "indexing",
                   "structured data", "rich results", "organic traffic", "keywords", "backlinks", "sitemap", "lighthouse seo"),
         model_kinds=("multi-label classifier", "sequence-to-sequence recommender", "LLM fine-tune"),
+        hf_tasks=("tabular-classification", "text-classification"),
+        raw=("html",),
     ),
     Functionality(
         "accessibility_improvement", "Find accessibility barriers (WCAG) and suggest fixes for a page.",
         ("accessibility_analyzer", "component_generator"),
-        required=("accessibility_analyzer.violation_rules", "accessibility_analyzer.violation_nodes",
-                  "accessibility_analyzer.landmarks", "accessibility_analyzer.ax_roles"),
-        optional=("accessibility_analyzer.violations", "accessibility_analyzer.violations_by_impact",
-                  "accessibility_analyzer.axe_outcomes", "accessibility_analyzer.contrast_failures",
-                  "accessibility_analyzer.form_label_coverage", "accessibility_analyzer.image_alt_coverage",
-                  "accessibility_analyzer.heading_order_ok", "accessibility_analyzer.lang", "accessibility_analyzer.aria_misuse",
-                  "accessibility_analyzer.focus", "accessibility_analyzer.unnamed_interactive",
+        # Not inputs: node counts, impacts, contrast and ARIA counts come from the violations; label, alt, heading and lang checks decide rules.
+        required=("accessibility_analyzer.violation_rules", "accessibility_analyzer.landmarks",
+                  "accessibility_analyzer.ax_roles"),
+        optional=("accessibility_analyzer.violations", "accessibility_analyzer.focus",
                   "component_generator.accessibility_features"),
         targets=("accessibility_analyzer.violation_rules", "accessibility_analyzer.violations"),
         min_quality=60, min_coverage=0.9,
@@ -88,6 +150,8 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
                   "alt text", "contrast", "colour contrast", "color contrast", "keyboard navigation", "focus", "labels",
                   "axe", "inclusive", "ada compliance", "section 508", "assistive technology"),
         model_kinds=("multi-label classifier", "node classifier over the AX tree", "LLM fine-tune"),
+        hf_tasks=("tabular-classification", "text-classification"),
+        raw=("html",),
     ),
     Functionality(
         "performance_optimization", "Predict loading speed and Core Web Vitals from a page's resources and structure.",
@@ -104,82 +168,95 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
                   "lcp", "cls", "fcp", "ttfb", "latency", "render blocking", "bundle size", "unused css", "unused javascript",
                   "optimize speed", "compositing", "layers", "jank"),
         model_kinds=("regressor", "gradient-boosted trees", "LLM fine-tune"),
+        hf_tasks=("tabular-regression",),
     ),
     Functionality(
         "design_system_extraction", "Extract a site's design tokens (colours, type, spacing) and spot off-scale values.",
         ("design_system_analyzer",),
-        required=("design_system_analyzer.palette", "design_system_analyzer.font_families", "design_system_analyzer.type_scale",
-                  "design_system_analyzer.spacing_scale", "design_system_analyzer.consistency_score"),
-        optional=("design_system_analyzer.color_count", "design_system_analyzer.font_weights", "design_system_analyzer.line_heights",
-                  "design_system_analyzer.radii", "design_system_analyzer.shadows", "design_system_analyzer.custom_properties",
-                  "design_system_analyzer.breakpoints", "design_system_analyzer.z_index_scale",
-                  "design_system_analyzer.off_scale_values", "design_system_analyzer.design_tokens"),
+        # Not inputs: tokens are the custom properties reformatted, off-scale values and consistency come from the scales.
+        required=("design_system_analyzer.font_families", "design_system_analyzer.design_tokens"),
+        optional=("design_system_analyzer.color_count", "design_system_analyzer.font_weights",
+                  "design_system_analyzer.line_heights", "design_system_analyzer.radii",
+                  "design_system_analyzer.shadows", "design_system_analyzer.breakpoints",
+                  "design_system_analyzer.z_index_scale", "design_system_analyzer.off_scale_values"),
         targets=("design_system_analyzer.design_tokens", "design_system_analyzer.off_scale_values"),
         min_quality=60, min_coverage=0.9,
         keywords=("design system", "design tokens", "tokens", "style guide", "palette", "colors", "colours", "typography",
                   "fonts", "type scale", "spacing", "brand", "theme", "css variables", "custom properties", "figma",
                   "visual consistency", "dtcg"),
         model_kinds=("clustering", "sequence-to-sequence", "LLM fine-tune"),
+        hf_tasks=("text-generation",),
+        raw=("html", "screenshot"),
     ),
     Functionality(
         "component_generation", "Generate reusable UI components (structure, props, styles, states) from real pages.",
         ("component_generator", "design_system_analyzer"),
-        required=("component_generator.component_types", "component_generator.component_count", "component_generator.signatures",
-                  "component_generator.style_patterns"),
-        optional=("component_generator.components", "component_generator.reusability_score", "component_generator.prop_types",
+        # Not inputs: component types, counts, signatures and ARIA per type are the components, counted another way.
+        required=("component_generator.components", "component_generator.style_patterns"),
+        optional=("component_generator.prop_types", "component_generator.reusability_score",
                   "component_generator.layout_methods", "component_generator.responsive_breakpoints",
-                  "component_generator.accessibility_features", "component_generator.animations",
-                  "component_generator.state_patterns", "component_generator.max_nesting_depth", "design_system_analyzer.design_tokens"),
+                  "component_generator.animations", "component_generator.state_patterns",
+                  "component_generator.max_nesting_depth", "design_system_analyzer.design_tokens"),
         targets=("component_generator.components", "component_generator.prop_types", "component_generator.style_patterns"),
         min_quality=60, min_coverage=0.9,
         keywords=("component", "components", "ui components", "react", "vue", "svelte", "generate code", "code generation",
                   "html to code", "ui generation", "widgets", "buttons", "cards", "modal", "props", "frontend",
                   "design to code", "component library", "storybook"),
         model_kinds=("code LLM fine-tune", "graph neural network over the DOM"),
+        hf_tasks=("text-generation",),
+        raw=("screenshot", "html"),
     ),
     Functionality(
         "workflow_prediction", "Predict what a user does next on a page: forms to fill, buttons to click, where to go.",
         ("workflow_predictor", "ux_pattern_analyzer"),
-        required=("workflow_predictor.forms", "workflow_predictor.form_count", "workflow_predictor.internal_link_count",
+        # Not inputs: the action sequences and the primary CTA are read off the forms and the ranked calls to action.
+        required=("workflow_predictor.form_count", "workflow_predictor.internal_link_count",
                   "workflow_predictor.action_sequences"),
-        optional=("workflow_predictor.field_count", "workflow_predictor.form_purposes", "workflow_predictor.calls_to_action",
+        optional=("workflow_predictor.field_count", "workflow_predictor.form_purposes",
                   "workflow_predictor.primary_cta", "workflow_predictor.link_graph", "workflow_predictor.multi_step",
-                  "workflow_predictor.flow_steps", "workflow_predictor.interactive_count", "ux_pattern_analyzer.primary_cta_above_fold"),
+                  "workflow_predictor.flow_steps", "workflow_predictor.interactive_count",
+                  "ux_pattern_analyzer.primary_cta_above_fold"),
         targets=("workflow_predictor.action_sequences", "workflow_predictor.primary_cta"),
         min_quality=60, min_coverage=0.9,
         keywords=("workflow", "user flow", "user journey", "next action", "predict clicks", "click prediction", "form filling",
                   "web agent", "browser agent", "automation", "rpa", "mind2web", "navigation", "checkout flow", "sign up flow",
                   "task completion", "funnel", "conversion path", "autofill", "agent"),
         model_kinds=("sequence model", "web-agent LLM fine-tune", "next-action classifier"),
+        hf_tasks=("text-generation",),
+        raw=("html",),
     ),
     Functionality(
         "ux_pattern_recognition", "Recognise UX patterns and anti-patterns: layouts, navigation, overlays and dark patterns.",
         ("ux_pattern_analyzer", "component_generator"),
-        required=("ux_pattern_analyzer.layout_pattern", "ux_pattern_analyzer.navigation_patterns",
-                  "ux_pattern_analyzer.dark_patterns", "ux_pattern_analyzer.dark_pattern_count"),
-        optional=("ux_pattern_analyzer.layout_features", "ux_pattern_analyzer.above_the_fold", "ux_pattern_analyzer.primary_cta_above_fold",
+        required=("ux_pattern_analyzer.page_type", "ux_pattern_analyzer.navigation_patterns",
+                  "ux_pattern_analyzer.dark_patterns"),
+        # Not inputs: dark_pattern_count is len(dark_patterns), and layout_features decide layout_pattern.
+        optional=("ux_pattern_analyzer.layout_pattern", "ux_pattern_analyzer.above_the_fold", "ux_pattern_analyzer.primary_cta_above_fold",
                   "ux_pattern_analyzer.overlays", "ux_pattern_analyzer.sticky_fixed", "ux_pattern_analyzer.visual_hierarchy",
                   "ux_pattern_analyzer.tap_targets", "component_generator.component_types"),
-        targets=("ux_pattern_analyzer.layout_pattern", "ux_pattern_analyzer.dark_patterns"),
+        targets=("ux_pattern_analyzer.page_type", "ux_pattern_analyzer.dark_patterns"),
         min_quality=60, min_coverage=0.9,
         keywords=("ux", "user experience", "ui patterns", "layout", "dark patterns", "deceptive design", "usability",
                   "hero", "above the fold", "cookie banner", "popup", "modal", "navigation pattern", "hamburger", "tap targets",
                   "mobile usability", "visual hierarchy", "screenshot classification", "landing page"),
         model_kinds=("image+DOM classifier", "multi-label classifier", "vision-language fine-tune"),
+        hf_tasks=("tabular-classification",),
+        raw=("screenshot",),
     ),
     Functionality(
         "schema_relationship_learning", "Learn how page markup maps to a database schema: entities, ids, relations, columns.",
         ("schema_linker",),
-        required=("schema_linker.entities", "schema_linker.table_links", "schema_linker.link_count"),
-        optional=("schema_linker.data_attributes", "schema_linker.entity_ids", "schema_linker.relationships",
-                  "schema_linker.schema_org_types", "schema_linker.schema_org_entities", "schema_linker.form_field_columns",
-                  "schema_linker.max_confidence"),
+        # Not inputs: data attributes, entity ids and schema.org types decide the links; the model reads the markup.
+        required=("schema_linker.table_links",),
+        optional=("schema_linker.relationships", "schema_linker.form_field_columns"),
         targets=("schema_linker.table_links", "schema_linker.relationships", "schema_linker.form_field_columns"),
         min_quality=60, min_coverage=0.9,
         keywords=("schema", "database", "tables", "entities", "entity relationship", "er diagram", "data model", "sql",
                   "foreign key", "data attributes", "data-id", "schema.org", "json-ld", "microdata", "knowledge graph",
                   "ontology", "scraping to database", "structured extraction", "columns", "reverse engineer backend"),
         model_kinds=("link predictor", "graph neural network", "LLM fine-tune"),
+        hf_tasks=("graph-ml", "text-generation"),
+        raw=("html",),
     ),
 )
 

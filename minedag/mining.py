@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from minedag.defs.partitions import BROWSER_POOL, url_partitions
+from minedag.urls import canonical_url
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -19,21 +20,26 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 class Registration:
     added: list[str]
     already: int
+    urls: list[str]  # every URL asked for, canonical
 
 
 def register_urls(instance: dg.DagsterInstance, urls: Sequence[str], chunk: int = 5000,
                   on_chunk: Callable[[int, int], None] | None = None) -> Registration:
-    """Add the canonical ``urls`` that are not partitions yet, in chunks (fast for 100k URLs).
+    """Add ``urls``, canonicalised, that are not partitions yet, in chunks (fast for 100k URLs).
+
+    Raises:
+        InvalidURL: a URL that cannot be mined (filter lists with ``urlfile.parse_lines`` to get rejects instead).
 
     ``on_chunk(added_so_far, to_add)`` is called after each chunk (progress bars).
     """
+    urls = [canonical_url(u) for u in urls]  # the one parser: raw URLs never become keys
     existing = set(instance.get_dynamic_partitions(url_partitions.name))
     new = [u for u in dict.fromkeys(urls) if u not in existing]
     for i in range(0, len(new), chunk):
         instance.add_dynamic_partitions(url_partitions.name, new[i : i + chunk])
         if on_chunk:
             on_chunk(min(i + chunk, len(new)), len(new))
-    return Registration(added=new, already=len(urls) - len(new))
+    return Registration(added=new, already=len(urls) - len(new), urls=urls)
 
 
 def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions | None = None, batch: int = 500,
@@ -47,7 +53,7 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
         from minedag.definitions import defs as loaded
 
         defs = loaded
-    register_urls(instance, urls)
+    urls = register_urls(instance, urls).urls
     order = instance.get_dynamic_partitions(url_partitions.name)
     wanted = set(urls)
     positions = sorted(i for i, key in enumerate(order) if key in wanted)
@@ -97,7 +103,7 @@ def mine_distributed(instance: dg.DagsterInstance, urls: Sequence[str], celery: 
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    register_urls(instance, urls)
+    urls = register_urls(instance, urls).urls
     order = instance.get_dynamic_partitions(url_partitions.name)
     wanted = set(urls)
     ranges = contiguous_ranges(sorted(i for i, key in enumerate(order) if key in wanted), batch)

@@ -7,16 +7,20 @@ Layout (``root`` defaults to ``data/store``)::
     captures/latest/<url_id>.json              pointer: the newest capture of a URL
     records/<profile>/<batch>.parquet          record batches (content-addressed); a URL's newest row wins
 
-Every write goes to a temporary file in the target directory and is renamed into place, so a
-reader never sees half a file and a crash never corrupts earlier results.
+Every write goes to a temporary file in the target directory, is flushed to disk and renamed into place, so
+a reader never sees half a file and neither a crash nor a power loss corrupts earlier results. A file that
+cannot be read all the same (a disk error, a hand edit) costs only the pages it holds: it is moved to
+``quarantine/<its path>`` with a ``.reason`` file beside it, and those pages are captured or extracted again.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +32,25 @@ import pyarrow.parquet as pq
 from minedag.capture.model import PageCapture, PreviousCapture
 from minedag.urls import url_id
 
+log = logging.getLogger(__name__)
 
-def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same directory, rename).
+COMPACT_AFTER = 64  # record batch files per profile before they are compacted into one
 
-    Readers never see a partial file. ``durable`` also fsyncs (survives power loss; ~10x slower on small files).
+# What reading a damaged file raises: truncated gzip (EOFError), bad gzip/zlib data, bad JSON or UTF-8 (ValueError),
+# JSON of the wrong shape (TypeError, KeyError), unreadable Parquet (pyarrow's errors). Not other OSErrors: a
+# permission or disk error is no reason to move a file.
+UNREADABLE = (EOFError, gzip.BadGzipFile, ValueError, TypeError, KeyError, zlib.error, pa.ArrowException)
+
+
+class CorruptFile(Exception):
+    """A store file could not be read; it has been quarantined (the message says where and why)."""
+
+
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, fsync, rename, fsync the directory).
+
+    Readers never see a partial file, and after a power loss ``path`` holds the old or the new bytes, whole.
+    ``durable=False`` skips both fsyncs (for files that can be rebuilt).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -46,6 +64,12 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if durable:  # the rename itself is only durable once the directory entry is on disk
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 @dataclass(frozen=True)
@@ -97,7 +121,7 @@ class Store:
                 atomic_write(target, cap.screenshot)
         body = cap.to_json()
         capture_id = cap.capture_id
-        target = self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
+        target = self._capture_path(capture_id)
         if not target.exists():
             atomic_write(target, gzip.compress(body, compresslevel=5))
         headers = cap.response_headers if cap.ok and not cap.http_error else {}
@@ -107,15 +131,27 @@ class Store:
         return capture_id
 
     def latest(self, url: str) -> CapturePointer | None:
-        path = self._pointer_path(url)
-        if not path.exists():
+        """The pointer to the newest capture of ``url``; ``None`` if never captured (or its pointer was unreadable)."""
+        return self._read_pointer(self._pointer_path(url))
+
+    def _read_pointer(self, path: Path) -> CapturePointer | None:
+        try:
+            return CapturePointer(**json.loads(path.read_bytes()))
+        except FileNotFoundError:
             return None
-        return CapturePointer(**json.loads(path.read_text()))
+        except UNREADABLE as exc:  # the page counts as never captured: the next run captures it again
+            self.quarantine(path, f"unreadable capture pointer: {exc!r}")
+            return None
 
     def previous(self, url: str) -> PreviousCapture | None:
-        """What a re-mine of ``url`` can ask the server about: its last good capture's validators and body hash."""
+        """What a re-mine of ``url`` can ask the server about: its last good capture's validators and body hash.
+
+        ``None`` when there is nothing to compare with, or the capture it points at is gone (quarantined).
+        """
         pointer = self.latest(url)
         if pointer is None or not pointer.ok or (pointer.status or 0) >= 400:
+            return None
+        if not self._capture_path(pointer.capture_id).exists():
             return None
         return PreviousCapture(pointer.capture_id, pointer.etag, pointer.last_modified, pointer.content_hash)
 
@@ -125,15 +161,48 @@ class Store:
         return None if pointer is None else self.load_capture_id(pointer.capture_id)
 
     def load_capture_id(self, capture_id: str) -> PageCapture:
-        path = self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
-        return PageCapture.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+        """The capture stored under ``capture_id``.
+
+        Raises:
+            CorruptFile: it is missing or unreadable (an unreadable one is quarantined first).
+        """
+        path = self._capture_path(capture_id)
+        try:
+            return PageCapture.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+        except FileNotFoundError as exc:
+            raise CorruptFile(f"capture {capture_id} is missing from the store (quarantined earlier?)") from exc
+        except UNREADABLE as exc:
+            raise CorruptFile(self.quarantine(path, f"unreadable capture: {exc!r}")) from exc
+
+    def quarantine(self, path: Path, reason: str) -> str:
+        """Move the unreadable store file ``path`` to ``quarantine/`` with a ``.reason`` beside it; returns a message."""
+        target = self.root / "quarantine" / path.relative_to(self.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:  # another reader moved it first
+            pass
+        atomic_write(target.with_name(target.name + ".reason"), reason.encode())
+        message = f"{path.relative_to(self.root)} quarantined to {target.relative_to(self.root)}: {reason}"
+        log.warning(message)
+        return message
+
+    def quarantined(self) -> list[dict[str, str]]:
+        """The files moved to ``quarantine/`` and why (``minedag status`` lists them)."""
+        folder = self.root / "quarantine"
+        return [{"file": str(p.relative_to(folder))[: -len(".reason")], "reason": p.read_text()}
+                for p in sorted(folder.rglob("*.reason"))] if folder.exists() else []
+
+    def _capture_path(self, capture_id: str) -> Path:
+        return self.root / "captures" / "objects" / capture_id[:2] / f"{capture_id}.json.gz"
 
     def screenshot_path(self, digest: str) -> Path:
         return self.root / "captures" / "screens" / digest[:2] / f"{digest}.png"
 
     def pointers(self) -> list[CapturePointer]:
         folder = self.root / "captures" / "latest"
-        return [CapturePointer(**json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+        found = (self._read_pointer(p) for p in sorted(folder.glob("*.json"))) if folder.exists() else ()
+        return [p for p in found if p is not None]
 
     def captured_since(self, urls: Iterable[str], since: float) -> int:
         """How many of ``urls`` got a capture (ok or failed) after the epoch time ``since``: for progress bars."""
@@ -152,36 +221,58 @@ class Store:
     def write_records(self, profile: str, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> int:
         """Write ``rows`` as one record batch; for each URL the newest batch holding it wins on read.
 
-        The file name is the hash of its content, so re-running the same batch writes nothing new.
+        The file name is the hash of its content, so re-running the same batch writes nothing new. Past
+        ``COMPACT_AFTER`` batch files the profile's batches are compacted into one (readers open every file).
         """
         rows = list(rows)
         if not rows:
             return 0
-        table = pa.Table.from_pylist(rows, schema=schema)
+        self._write_batch(profile, pa.Table.from_pylist(rows, schema=schema))
+        if len(self._batches(profile)) > COMPACT_AFTER:
+            self.compact(profile, schema)
+        return len(rows)
+
+    def _write_batch(self, profile: str, table: pa.Table, mtime_ns: int | None = None) -> Path:
+        import hashlib
+
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd")
         data = sink.getvalue().to_pybytes()
-        import hashlib
-
         target = self.root / "records" / profile / f"{hashlib.sha256(data).hexdigest()[:24]}.parquet"
-        if target.exists():
-            os.utime(target)  # the newest batch again: its rows win over later-written stale ones
-        else:
+        if not target.exists():
             atomic_write(target, data)
-        return len(rows)
+        # The newest batch (again): its rows win over earlier ones. A compacted batch keeps its inputs' time.
+        if mtime_ns is None:
+            os.utime(target)
+        else:
+            os.utime(target, ns=(mtime_ns, mtime_ns))
+        return target
+
+    def _batches(self, profile: str) -> list[tuple[Path, int]]:
+        """A profile's batch files with their mtimes, oldest first (the order in which their rows win)."""
+        folder = self.root / "records" / profile
+        found = []
+        for path in folder.glob("*.parquet") if folder.exists() else ():
+            try:
+                found.append((path, path.stat().st_mtime_ns))
+            except FileNotFoundError:  # compacted or quarantined meanwhile
+                continue
+        return sorted(found, key=lambda f: (f[1], f[0].name))
 
     def read_records(self, profile: str, urls: Iterable[str] | None = None, schema: pa.Schema | None = None,
                      columns: list[str] | None = None) -> pa.Table:
         """The newest record of every URL (or of ``urls``) for ``profile``, as one Arrow table (``columns``: only these)."""
+        return self._newest([f for f, _ in self._batches(profile)], urls, schema, columns)
+
+    def _newest(self, files: list[Path], urls: Iterable[str] | None, schema: pa.Schema | None,
+                columns: list[str] | None) -> pa.Table:
         import pyarrow.compute as pc
 
-        folder = self.root / "records" / profile
-        files = sorted(folder.glob("*.parquet"), key=lambda p: (p.stat().st_mtime_ns, p.name)) if folder.exists() else []
-        if not files:
-            return schema.empty_table() if schema is not None else pa.table({})
         if columns is not None:
             columns, schema = list(dict.fromkeys(["url", *columns])), None
-        tables = [pq.read_table(f, schema=schema, columns=columns) for f in files]
+        tables = [t for f in files if (t := self._read_batch(f, schema, columns)) is not None]
+        if not tables:
+            return schema.empty_table() if schema is not None else pa.table({})
         table = pa.concat_tables(tables, promote_options="default" if schema is None else "none")
         if urls is not None:
             table = table.filter(pc.is_in(table["url"], value_set=pa.array(list(urls), type=pa.string())))
@@ -191,14 +282,35 @@ class Store:
         positions = pc.take(newest, pc.sort_indices(newest))  # row positions of the newest rows, in write order
         return table.take(positions).drop_columns(["__order"])
 
+    def _read_batch(self, path: Path, schema: pa.Schema | None, columns: list[str] | None) -> pa.Table | None:
+        """One record batch file; ``None`` (and quarantined) if it is not readable Parquet.
+
+        Its pages then have no stored record, so the next profiles run extracts them again from their captures.
+        """
+        try:
+            return pq.read_table(path, schema=schema, columns=columns)
+        except FileNotFoundError:  # compacted away by another process meanwhile
+            return None
+        except UNREADABLE as exc:
+            try:
+                pq.read_table(path)
+            except UNREADABLE:
+                self.quarantine(path, f"unreadable record batch: {exc!r}")
+                return None
+            raise  # readable Parquet that does not fit the asked schema: a bug, not a damaged file
+
     def compact(self, profile: str, schema: pa.Schema) -> int:
-        """Rewrite a profile's batches as one file holding only the newest rows; returns the rows kept."""
-        folder = self.root / "records" / profile
-        old = list(folder.glob("*.parquet")) if folder.exists() else []
-        table = self.read_records(profile, schema=schema)
-        self.write_records(profile, table.to_pylist(), schema)
-        keep = max(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime_ns)
-        for path in old:
-            if path != keep:
+        """Rewrite a profile's batches as one file holding only their newest rows; returns the rows kept.
+
+        Safe beside writers: the new file takes the time of the newest batch it replaces, so a batch written
+        meanwhile stays newer, and only the batches read are deleted.
+        """
+        batches = self._batches(profile)
+        if not batches:
+            return 0
+        table = self._newest([f for f, _ in batches], None, schema, None)
+        kept = self._write_batch(profile, table, mtime_ns=batches[-1][1])
+        for path, _ in batches:
+            if path != kept:
                 path.unlink(missing_ok=True)
         return table.num_rows

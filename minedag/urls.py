@@ -1,53 +1,89 @@
-"""URL canonicalisation (the one source of partition keys) and the SSRF guard."""
+"""URL canonicalisation (the one source of partition keys) and the address policy of the SSRF guard.
+
+One parser: URLs are parsed by ada (the WHATWG URL Standard, which is what Chromium implements), so the host
+minedag checks is the host the browser connects to (``http://127.0.0.2:1\\@a.test/`` is 127.0.0.2 to both).
+The policy here decides which *addresses* may be reached; ``minedag.capture.guard`` enforces it on every
+connection the browser and minedag itself open.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
 import ipaddress
+import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import ada_url
 from w3lib.url import canonicalize_url
 
-__all__ = ["InvalidURL", "UrlPolicy", "canonical_url", "site_of", "url_id"]
+__all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "site_of", "url_id"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Cloud metadata endpoints that are reachable from inside most VMs.
 _METADATA_HOSTS = {"169.254.169.254", "metadata.google.internal", "fd00:ec2::254", "100.100.100.200"}
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+# Query parameters that carry credentials: dropped from partition keys and bundle URLs.
+# Override with MINEDAG_SECRET_PARAMS (comma-separated names; empty keeps every parameter).
+SECRET_PARAMS = ("access_token", "api_key", "apikey", "auth", "auth_token", "client_secret", "id_token",
+                 "jsessionid", "password", "passwd", "phpsessid", "pwd", "refresh_token", "secret", "session",
+                 "session_id", "sessionid", "sid", "signature", "token", "x-amz-credential", "x-amz-security-token",
+                 "x-amz-signature", "x-goog-credential", "x-goog-signature")
 
 
 class InvalidURL(ValueError):
     """A URL that minedag will not mine; the message says why and how to fix it."""
 
 
+def secret_params() -> frozenset[str]:
+    """The query parameter names treated as secrets (``MINEDAG_SECRET_PARAMS`` overrides the default list)."""
+    configured = os.environ.get("MINEDAG_SECRET_PARAMS")
+    names = SECRET_PARAMS if configured is None else configured.split(",")
+    return frozenset(n.strip().lower() for n in names if n.strip())
+
+
 def canonical_url(raw: str) -> str:
     """Return the canonical form of ``raw``, used as the Dagster partition key.
 
-    Lower-cases scheme and host, drops the default port and the fragment, sorts the query.
+    Parsed as Chromium parses it (WHATWG), then: lower-case scheme and host, no default port, no fragment,
+    sorted query without secret parameters (``SECRET_PARAMS``).
 
     Raises:
-        InvalidURL: not an absolute http(s) URL with a host.
+        InvalidURL: not an absolute http(s) URL with a host, or it contains whitespace or control characters.
     """
     text = (raw or "").strip()
     if not text:
         raise InvalidURL("empty URL: give an absolute http(s) URL such as 'https://example.com/'")
     if any(ch.isspace() for ch in text):
         raise InvalidURL(f"URL contains whitespace: {text!r}; percent-encode spaces as %20")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise InvalidURL(f"URL contains a control character: {text!r}; remove it or percent-encode it")
     try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise InvalidURL(f"malformed URL {text!r}: {exc}") from None
-    if parts.scheme.lower() not in ("http", "https"):
+        parsed = ada_url.URL(text)
+    except ValueError:
+        raise InvalidURL(f"malformed URL {text!r}: not a valid URL (bad host, port or characters)") from None
+    scheme = parsed.protocol.rstrip(":")
+    if scheme not in ("http", "https"):
         raise InvalidURL(f"unsupported scheme in {text!r}: only http and https URLs are mined")
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
+    if not parsed.hostname:
         raise InvalidURL(f"URL has no host: {text!r}; expected e.g. 'https://example.com/path'")
-    default = {"http": 80, "https": 443}[parts.scheme.lower()]
-    netloc = host.lower() if port in (None, default) else f"{host.lower()}:{port}"
-    rebuilt = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+    if parsed.username or parsed.password:
+        raise InvalidURL(f"URL carries credentials: {text!r}; remove the 'user:password@' part")
+    query = parsed.search.lstrip("?")
+    secrets = secret_params()
+    if query and secrets:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() not in secrets]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    port = f":{parsed.port}" if parsed.port else ""
+    rebuilt = f"{scheme}://{parsed.hostname}{port}{parsed.pathname or '/'}" + (f"?{query}" if query else "")
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
@@ -57,13 +93,38 @@ def url_id(url: str) -> str:
 
 
 def site_of(url: str) -> str:
-    """The site a URL belongs to (its host), the unit of contexts, politeness and dataset splits."""
+    """The site a URL belongs to (its host, IPv6 without brackets), the unit of contexts, politeness and splits."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def effective_address(addr: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4, IPv4-compatible), else ``addr``."""
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return addr.ipv4_mapped
+        if addr.sixtofour is not None:
+            return addr.sixtofour
+        if any(addr in net for net in _NAT64) or (addr in _IPV4_COMPATIBLE and int(addr) > 1):
+            return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return addr
+
+
+def address_refusal(addr: IPAddress) -> str | None:
+    """Why ``addr`` must not be reached by default, or ``None`` if it is a public unicast address."""
+    real = effective_address(addr)
+    via = f" (embedded in {addr})" if real != addr else ""
+    if str(real) in _METADATA_HOSTS:
+        return f"{real}{via} is a cloud metadata endpoint"
+    if real.is_multicast:
+        return f"{real}{via} is a multicast address"
+    if real.is_unspecified or real.is_loopback or not real.is_global:
+        return f"{real}{via} is a non-public address"
+    return None
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
-    """Which hosts may be mined. By default private, loopback, link-local and metadata addresses are refused.
+    """Which hosts may be mined. By default private, loopback, link-local, multicast and metadata addresses are refused.
 
     Args:
         allow: host globs (``*.test``) or CIDRs (``127.0.0.0/8``) that are allowed even if private.
@@ -72,39 +133,56 @@ class UrlPolicy:
     allow: tuple[str, ...] = ()
 
     def check(self, url: str) -> None:
-        """Raise ``InvalidURL`` if ``url`` must not be fetched."""
+        """Raise ``InvalidURL`` if ``url`` must not be fetched (resolved here: registration-time check only;
+        the capture guard checks the address it actually connects to)."""
         host = site_of(url)
-        if self._allowed(host):
+        if self.host_allowed(host):
             return
         if host in _METADATA_HOSTS:
             raise InvalidURL(f"refused {url!r}: {host} is a cloud metadata endpoint")
         for addr in _addresses(host):
-            if not addr.is_global:
-                raise InvalidURL(
-                    f"refused {url!r}: {host} resolves to non-public address {addr}; "
-                    "add the host or its network to the browser's `allow_hosts` to mine it anyway"
-                )
+            self.check_address(host, addr, url)
 
-    def _allowed(self, host: str) -> bool:
+    def check_address(self, host: str, addr: IPAddress, what: str = "") -> None:
+        """Raise ``InvalidURL`` if ``host``, about to be reached at ``addr``, is refused."""
+        if self.host_allowed(host) or self.address_allowed(addr):
+            return
+        reason = address_refusal(addr)
+        if reason:
+            via = "" if host == str(addr) else f"{host} resolves to {addr}: "
+            raise InvalidURL(f"refused {what or host!r}: {via}{reason}; allow it with --allow-hosts "
+                             f"'{host}' (or its network as a CIDR) to mine it anyway")
+
+    def host_allowed(self, host: str) -> bool:
+        """True if a host glob of the allow-list names ``host`` (CIDRs are matched against addresses)."""
+        host = host.strip("[]").lower()
+        return any("/" not in rule and fnmatch.fnmatch(host, rule.lower()) for rule in self.allow)
+
+    def address_allowed(self, addr: IPAddress) -> bool:
         for rule in self.allow:
             if "/" in rule:
                 try:
-                    if ipaddress.ip_address(host) in ipaddress.ip_network(rule, strict=False):
+                    if addr in ipaddress.ip_network(rule, strict=False) or \
+                            effective_address(addr) in ipaddress.ip_network(rule, strict=False):
+                        return True
+                except (ValueError, TypeError):
+                    continue
+            else:
+                try:
+                    if ipaddress.ip_address(rule) == addr:
                         return True
                 except ValueError:
                     continue
-            elif fnmatch.fnmatch(host, rule.lower()):
-                return True
         return False
 
 
-def _addresses(host: str) -> Iterable[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _addresses(host: str) -> Iterable[IPAddress]:
     try:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         pass
     try:
         infos = socket.getaddrinfo(host, None)
-    except socket.gaierror as exc:
-        raise InvalidURL(f"DNS lookup failed for {host!r}: {exc.strerror}") from None
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InvalidURL(f"DNS lookup failed for {host!r}: {getattr(exc, 'strerror', exc)}") from None
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}

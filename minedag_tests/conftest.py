@@ -19,6 +19,13 @@ def _isolated_dagster_context():
         yield
 
 
+@pytest.fixture()
+def data(tmp_path, monkeypatch):
+    """A fresh ``MINEDAG_DATA`` folder for one test."""
+    monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
 @pytest.fixture(scope="session")
 def site() -> SiteServer:
     server = SiteServer(slow_seconds=1.0, hang_seconds=30).start()

@@ -13,7 +13,7 @@ def test_response_redirect_and_status(captures):
     page = captures["http://shop.test/products/aurora-lamp"]
     assert page.content_type.startswith("text/html") and len(page.content_hash) == 64
     assert "Aurora Desk Lamp" in page.raw_html and "Aurora Desk Lamp" in page.rendered_html
-    assert set(page.versions) == {"chromium", "playwright", "axe_core", "minedag"}
+    assert set(page.versions) == {"chromium", "playwright", "axe_core", "minedag", "sandbox"}
 
 
 def test_accessibility_tree_names_the_signup_button(captures):

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from minedag.defs.automation import url_file_sensor
 from minedag.defs.capture import page_capture
@@ -21,12 +20,6 @@ from minedag.store import Store
 URLS = ["http://shop.test/", "http://shop.test/products/terra-mug", "http://blog.test/posts/design-tokens",
         "http://people.test/users/grace", "http://docs.test/guides/orders-api", "http://app.test/missing", "http://lab.test/pdf"]
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def data(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def local_defs(site, data):
@@ -89,7 +82,36 @@ def test_url_file_sensor_adds_partitions_and_requests_batched_runs(data):
         instance.add_dynamic_partitions(url_partitions.name, result.dynamic_partitions_requests[0].partition_keys)
         again = url_file_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor,
                                                         repository_def=defs.get_repository_def()))
-        assert isinstance(again, dg.SkipReason)
+        assert not again.run_requests and "no new URLs" in again.skip_reason.skip_message
+
+
+def test_url_file_sensor_reads_by_position_rejects_bad_lines_and_survives_rewrites(data):
+    from minedag.definitions import defs
+
+    (data / "urls").mkdir(parents=True)
+    path = data / "urls" / "feed.txt"
+    path.write_bytes(b"\xef\xbb\xbfhttp://shop.test/a\nhttp://[2001:db8::1]/\nhttp://sh\x00op.test/\nhttp://shop.test/b\nhttp://shop.test/partial")
+    with dg.instance_for_test() as instance:
+        def tick(cursor):
+            result = url_file_sensor(dg.build_sensor_context(instance=instance, cursor=cursor,
+                                                             repository_def=defs.get_repository_def()))
+            added = result.dynamic_partitions_requests[0].partition_keys if result.dynamic_partitions_requests else []
+            instance.add_dynamic_partitions(url_partitions.name, added)
+            return result.cursor, added
+
+        cursor, added = tick(None)  # the NUL line is a reject; the line still being written waits
+        assert added == ["http://shop.test/a", "http://[2001:db8::1]/", "http://shop.test/b"]
+        with path.open("ab") as handle:
+            handle.write(b"-done\n")
+        cursor, added = tick(cursor)
+        assert added == ["http://shop.test/partial-done"]
+        path.write_text("http://shop.test/c\nhttp://shop.test/a\nhttp://shop.test/d\nhttp://shop.test/e\n"
+                        "http://shop.test/f\nhttp://shop.test/g\nhttp://shop.test/h\n")  # rewritten: 6 new URLs
+        cursor, added = tick(cursor)
+        assert added == [f"http://shop.test/{c}" for c in "cdefgh"]
+        cursor, added = tick(cursor)
+        assert added == []
+        assert len(instance.get_dynamic_partitions(url_partitions.name)) == 10  # each URL once
 
 
 def test_definitions_load_cleanly():

@@ -34,13 +34,13 @@ def test_discovery_meets_its_pinned_floor_on_at_least_60_prompts():
 
 
 def test_seo_prompt_lists_attributes_with_types_descriptions_and_coverage():
-    answer = discover("what should I collect to train an SEO model?", coverage={"seo_optimizer.title": {"coverage": 0.5, "samples": ["Home"]}})
+    answer = discover("what should I collect to train an SEO model?", coverage={"seo_optimizer.word_count": {"coverage": 0.5, "samples": ["212"]}})
     best = answer["functionalities"][0]
     assert best["name"] == "seo_optimization" and answer["custom"] is False
-    title = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.title")
-    assert title["type"] == "string" and title["coverage"] == 0.5 and title["samples"] == ["Home"] and title["required"]
-    assert "required input" in title["why"]
-    other = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.crawlable")
+    words = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.word_count")
+    assert words["type"] == "int64" and words["coverage"] == 0.5 and words["samples"] == ["212"] and words["required"]
+    assert "required input" in words["why"]
+    other = next(a for a in best["attributes"] if a["name"] == "seo_optimizer.mobile_friendly")
     assert other["coverage"] is None and other["status"] == "not mined yet"
 
 

@@ -31,6 +31,18 @@ def test_crawl_delay_spaces_page_loads_on_one_host(site, options):
     assert starts[-1] - starts[0] >= 3 * 0.5 - 0.1 and min(gaps) >= 0.3, gaps
 
 
+def test_an_absurd_crawl_delay_is_capped_and_waiting_for_a_turn_is_not_a_timeout(site, options):
+    # lab.test asks greedy-bot for a Crawl-delay of a day; each page must also finish within 3 s of its turn.
+    opts = dataclasses.replace(polite(options, jitter=0.0, robots_agent="greedy-bot", max_crawl_delay_s=1.5),
+                               capture_timeout_s=3)
+    urls = [f"http://lab.test/paced/greedy-{i}" for i in range(3)]
+    t0 = time.monotonic()
+    caps = capture_urls(urls, opts)
+    assert all(c.ok for c in caps), [(c.error_kind, c.error) for c in caps]
+    starts = sorted(site.times[("lab.test", f"/paced/greedy-{i}")][-1] for i in range(3))
+    assert starts[-1] - starts[0] >= 2 * 1.5 - 0.1 and time.monotonic() - t0 < 30, starts
+
+
 def test_429_backs_off_for_retry_after_and_then_succeeds(site, options):
     before = site.hits[("lab.test", "/busy")]
     if before % 2 == 1:  # make the next request the throttled one
@@ -47,7 +59,7 @@ def test_a_host_that_keeps_failing_opens_the_circuit(options):
     urls = [f"http://nothing-here.invalid/{i}" for i in range(6)]
     caps = capture_urls(urls, dataclasses.replace(polite(options, circuit_after=3), pages_per_site=1))
     kinds = sorted(c.error_kind for c in caps)
-    assert kinds.count("dns") == 3 and kinds.count("circuit_open") == 3
+    assert kinds.count("no_such_host") == 3 and kinds.count("circuit_open") == 3
     assert "failed 3 times in a row" in next(c.error for c in caps if c.error_kind == "circuit_open")
 
 
@@ -65,8 +77,9 @@ def test_site_delays_hold_across_concurrent_runs_that_share_the_slot_book(site, 
     starts = sorted(site.times[("lab.test", u.split("lab.test")[1])][-1] for urls in runs for u in urls)
     # Crawl-delay 0.5 s for the site as a whole: six loads span five delays. Each run alone keeps only its own
     # pace (3 loads in 1 s, both runs at once), so without the shared book the span would be about 1 s.
-    # Single gaps are not asserted: a cold browser's first navigation may reach the server late after its slot.
-    assert len(starts) == 6 and starts[-1] - starts[0] >= 5 * 0.5 - 0.1, starts
+    # Single gaps are not asserted: a cold browser's first navigation may reach the server late after its slot
+    # (0.42 s after the previous one in a CI run), which shortens the span; four delays still separate the two cases.
+    assert len(starts) == 6 and starts[-1] - starts[0] >= 4 * 0.5, starts
 
 
 def _book_three(folder: str, host: str) -> list[float]:

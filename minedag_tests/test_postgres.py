@@ -4,6 +4,7 @@ PostgreSQL runs on 127.0.0.1:5432 on the development and CI machines; when it is
 fails with the reason (it is not skipped).
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -71,3 +72,18 @@ def test_an_asset_backfill_runs_through_the_daemon_on_postgres(pg_instance, tmp_
     runs = pg_instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": "pgtest"}))
     assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS  # three URLs: one batch, one run
     assert pg_instance.get_materialized_partitions(dg.AssetKey(["profiles", "ux_pattern_analyzer"])) == set(urls)
+
+
+def test_add_urls_on_postgres_rejects_bad_lines_and_registers_the_rest(pg_instance, tmp_path):
+    # A NUL byte in a key once failed a whole 5,000-URL PostgreSQL chunk; an IPv6 literal raised a traceback.
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"http://shop.test/one\nhttp://[2001:db8::1]/\nhttp://sh\x00op.test/\nnot a url\nhttp://shop.test/two\n")
+    env = {**os.environ, "DAGSTER_HOME": pg_instance.root_directory, "MINEDAG_DATA": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-m", "minedag.cli", "add-urls", str(path), "--json"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["added"] == 3 and [r["line"] for r in result["rejected"]] == [3, 4]
+    assert "control character" in result["rejected"][0]["reason"]
+    assert sorted(pg_instance.get_dynamic_partitions("urls")) == [
+        "http://[2001:db8::1]/", "http://shop.test/one", "http://shop.test/two"]

@@ -5,8 +5,9 @@ import json
 import pyarrow as pa
 import pytest
 
-from minedag.capture import PageCapture
+from minedag.capture import PageCapture, capture_urls
 from minedag.profiles import ProfileSpecError, all_profiles, discover, extract_record, get_profile
+from minedag.profiles.page import PageView
 from minedag.profiles.schema_linker import table_for
 from minedag.profiles.spec import Attribute, MiningProfile
 
@@ -17,10 +18,11 @@ def record(captures, profile, url):
     return row
 
 
-def test_eight_profiles_register_with_10_to_15_typed_attributes():
+def test_the_eight_profiles_and_content_register_with_10_to_15_typed_attributes():
     profiles = all_profiles()
     assert sorted(profiles) == sorted(["seo_optimizer", "accessibility_analyzer", "performance_optimizer", "design_system_analyzer",
-                                       "component_generator", "workflow_predictor", "schema_linker", "ux_pattern_analyzer"])
+                                       "component_generator", "workflow_predictor", "schema_linker", "ux_pattern_analyzer",
+                                       "content_extractor"])
     for p in profiles.values():
         assert 10 <= len(p.attributes) <= 15 and p.required
 
@@ -124,3 +126,149 @@ def test_crawlable_anchors_and_link_text_follow_lighthouse(options):
     assert [i["text"] for i in items["crawlable_anchors"]] == ["Scripted", "Void"]
     # "Start" in German is fine, "hier" in German is not; "here" to this very page is an in-page link.
     assert [i["text"] for i in items["link_text"]] == ["hier"]
+
+
+def test_absurd_values_are_bounded_and_lower_the_quality(options):
+    from minedag.profiles.record import MAX_TEXT_CHARS
+
+    (cap,) = capture_urls(["http://lab.test/absurd"], options)  # a 1 MB title and 3,000 links
+    assert cap.ok, cap.error
+    # axe's two rules that compare every link with every other are skipped on it, and say so (46 s -> 7 s).
+    assert {s["id"] for s in cap.axe["skipped"]} == {"target-size", "link-in-text-block"}
+    row = extract_record(get_profile("seo_optimizer"), cap)
+    assert len(row["title"]) == MAX_TEXT_CHARS and row["title"].startswith("Absurd Absurd")
+    assert "title truncated" in row["quality_reasons"] and row["quality"] < 100
+    assert json.loads(row["link_counts"])["internal"] >= 3000  # JSON is kept whole (and so stays JSON)
+    assert all(len(v) < 300_000 for v in row.values() if isinstance(v, str))
+
+
+def test_a_profile_alone_and_all_eight_together_give_the_same_record(options):
+    """Profiles share one parsed page; none may change what another sees (whatever the order they run in)."""
+    from pathlib import Path
+
+    from minedag.profiles.page import PageView
+    from minedag.urlfile import read_url_file
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "urls" / "sample.txt"
+    caps = capture_urls(read_url_file(sample).urls, options)
+    profiles = sorted(all_profiles().values(), key=lambda p: p.name)
+    assert len(caps) > 50 and sum(c.ok for c in caps) > 45
+    # And a page whose inert parts (template, noscript, script) hold forms, fields and links: reading the text
+    # once removed them from the shared tree, so profiles that ran later saw a different page.
+    inert = ("<html><body><h1>Sign in</h1><p>Welcome</p><template><form action='/login'><input type='password'>"
+             "<a href='/t'>t</a></form></template><noscript><a href='https://x.test/'>x</a></noscript>"
+             "<script>document.title = 'x'</script><form><input name='q' type='search'></form></body></html>")
+    caps.append(PageCapture(url="http://shop.test/inert", ok=True, status=200, raw_html=inert, rendered_html=inert))
+    for cap in caps:
+        forward, backward = PageView(cap), PageView(cap)
+        together = {p.name: extract_record(p, cap, "id", view=forward) for p in profiles}
+        reverse = {p.name: extract_record(p, cap, "id", view=backward) for p in reversed(profiles)}
+        for profile in profiles:
+            alone = extract_record(profile, cap, "id", view=PageView(cap))
+            assert alone == together[profile.name] == reverse[profile.name], (cap.url, profile.name)
+
+
+def test_links_are_internal_or_external_only_when_they_lead_to_a_web_page():
+    html = ("<html><body><a href='/a'>a</a><a href='b.html#x'>b</a><a href='https://other.test/'>c</a>"
+            "<a href='http://shop.test/c'>d</a><a href='#top'>e</a><a href='javascript:void(0)'>f</a>"
+            "<a href='mailto:x@y.test'>g</a><a href='tel:+123'>h</a><a href=''>i</a><a>j</a>"
+            "<a href='data:text/html,x'>k</a><a href='//cdn.test/x'>l</a><a href='http://[::1'>m</a></body></html>")
+    cap = PageCapture(url="http://shop.test/page", ok=True, status=200, raw_html=html, rendered_html=html)
+    kinds = [link["kind"] for link in PageView(cap).links]
+    assert kinds == ["internal", "internal", "external", "internal", "fragment", "other", "other", "other", "none",
+                     "none", "other", "external", "other"]
+    counts = json.loads(extract_record(get_profile("seo_optimizer"), cap)["link_counts"])
+    assert (counts["internal"], counts["external"]) == (3, 2)
+    graph = json.loads(extract_record(get_profile("workflow_predictor"), cap)["link_graph"])
+    assert graph["external_hosts"] == ["cdn.test", "other.test"]  # no "" for links without a host
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("<p class='countdown' data-countdown='600'>Offer ends in 09:59</p>", {"countdown-timer"}),
+    ("<p>Sale ends in 2h 14m, don't miss it</p>", {"countdown-timer"}),
+    ("<p>Time remaining: 00:04:59</p>", {"countdown-timer"}),
+    ("<p>Posted Apr 16, 2015 8:02 pm, updated 3:57 PM</p><p>08.04.2015 12:46</p>", set()),  # times of day, dates
+    ("<p>The talk ends at 12:30; doors open 9:00 am.</p><p class='reading-timer'>5 min read</p>", set()),
+    ("<label><input type='checkbox' checked> Send me product news and offers</label>", {"pre-checked-box"}),
+    ("<input type='checkbox' id='y' checked><label for='y'>Yes! Also send me our weekly digest</label>", {"pre-checked-box"}),
+    ("<input type='checkbox' checked aria-label='Share my data with partners'>", {"pre-checked-box"}),
+    ("<label><input type='checkbox' checked> Remember me</label>", set()),
+    ("<p><input type='checkbox' checked> Save my name, email, and website in this browser for the next time I comment.</p>", set()),
+    ("<label><input type='radio' name='f' checked> HTML</label><label><input type='radio' name='f'> Text</label>", set()),
+])
+def test_dark_patterns_need_a_ticking_deadline_or_a_real_opt_in(body, expected):
+    html = f"<html><body><h1>Page</h1>{body}</body></html>"
+    cap = PageCapture(url="http://shop.test/p", ok=True, status=200, raw_html=html, rendered_html=html)
+    assert set(extract_record(get_profile("ux_pattern_analyzer"), cap)["dark_patterns"]) == expected
+
+
+def test_page_type_on_the_sample_site(captures):
+    expected = {"http://shop.test/": "home", "http://shop.test/products/terra-mug": "product",
+                "http://blog.test/posts/accessible-forms": "article", "http://docs.test/guides/webhooks": "docs",
+                "http://people.test/users/ada": "profile", "http://people.test/signup": "form"}
+    assert {url: record(captures, "ux_pattern_analyzer", url)["page_type"] for url in expected} == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("<article>" + "<p>" + "这是一篇关于科技的新闻报道内容。" * 12 + "</p>" * 1 + "<p>" + "更多的正文内容在这里。" * 10 + "</p></article>", "article"),
+    ("<h1>Fetch</h1>" + "<p>" + "A blog post about a new browser API, with examples. " * 30 + "</p><pre>fetch(url)</pre><pre>x</pre>", "article"),
+    ("<div class='body'><h1>Evolve</h1>" + "<p>" + "How to share mutable history safely. " * 40
+     + "</p><h2>Setup<a class='headerlink' href='#setup'>¶</a></h2></div>", "docs"),
+    ("<pre>" + "Internet-Draft  remoteStorage  section text " * 80 + "</pre>", "docs"),
+    ("<ul>" + "".join(f"<li><h3><a href='/p/{i}'>Item {i}</a></h3></li>" for i in range(8)) + "</ul>", "listing"),
+    ("<form><input name='user'><input type='password' name='pw'><button>Sign in</button></form>", "form"),
+])
+def test_page_type_from_where_the_main_content_is(body, expected):
+    html = f"<html><head><title>Page</title></head><body>{body}</body></html>"
+    cap = PageCapture(url="http://site.test/a/page", ok=True, status=200, raw_html=html, rendered_html=html)
+    assert extract_record(get_profile("ux_pattern_analyzer"), cap)["page_type"] == expected
+
+
+def test_quality_tells_pages_apart_and_says_why(captures):
+    seo = get_profile("seo_optimizer")
+    rows = {url: record(captures, "seo_optimizer", url) for url, cap in captures.items() if cap.ok}
+    assert len({r["quality"] for r in rows.values()}) > 3  # not one bar: 90 and 100 were the only values
+    error_page = rows["http://shop.test/products/discontinued-widget"]
+    assert "HTTP status 404: an error page" in error_page["quality_reasons"] and error_page["quality"] < 70
+    assert min(r["quality"] for u, r in rows.items() if "posts/" in u) > error_page["quality"]
+    # Placeholder text and thin content, and subresources that did not load, each cost points with a reason.
+    lorem = "<html><body><h1>Document</h1>" + "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>" * 30
+    real = "<html><body><h1>Notes</h1>" + "<p>Plain sentences about how a kettle boils water quickly.</p>" * 30
+    placeholder, page = (PageCapture(url="http://x.test/", ok=True, status=200, raw_html=h, rendered_html=h) for h in (lorem, real))
+    assert "placeholder text (lorem ipsum)" in extract_record(seo, placeholder)["quality_reasons"]
+    assert extract_record(seo, placeholder)["quality"] < extract_record(seo, page)["quality"]
+    page.network = [{"type": "Stylesheet", "status": None, "failed": "net::ERR_TUNNEL_CONNECTION_FAILED"},
+                    {"type": "Image", "status": 200, "failed": None}]
+    assert "1 of 2 subresources did not load (1 stylesheets)" in extract_record(seo, page)["quality_reasons"]
+
+
+def test_content_gives_the_main_text_as_markdown_its_language_and_the_article_metadata(captures):
+    from minedag.sample_site.build import POSTS, USERS
+
+    (_pid, _slug, title, author_id, date, summary) = next(p for p in POSTS if p[1] == "accessible-forms")
+    author = USERS[author_id - 1][2]
+    post = record(captures, "content_extractor", "http://blog.test/posts/accessible-forms")
+    assert post["ok"] and post["quality"] >= 90, post["quality_reasons"]
+    assert post["content_title"] == title  # <title> says "... — Northwind Blog"
+    assert post["author"] == author and post["published"] == date
+    assert post["language"] == "en"
+    text = post["main_text"]
+    assert f"# {title}" in text and summary in text  # Markdown, headings kept
+    assert "Northwind" not in text  # the site's navigation and footer are boilerplate
+    assert json.loads(post["urls"])["canonical"] == "http://blog.test/posts/accessible-forms"
+    (posting,) = [v for v in json.loads(post["jsonld"]) if v["type"] == "BlogPosting"]
+    assert posting["headline"] == title and posting["author"] == [author] and posting["date_published"] == date
+
+
+def test_content_language_falls_back_to_the_header_then_the_text():
+    from minedag.capture.model import PageCapture
+
+    german = ("<html><head><title>Wetter</title></head><body><main><h1>Das Wetter morgen</h1><p>Morgen wird es in "
+              "Norddeutschland sonnig und warm, im Süden ziehen am Nachmittag Gewitter auf. Die Temperaturen steigen "
+              "auf bis zu dreißig Grad, in der Nacht kühlt es kaum ab.</p></main></body></html>")
+    profile = get_profile("content_extractor")
+    plain = PageCapture(url="http://lab.test/wetter", ok=True, status=200, raw_html=german, rendered_html=german)
+    assert extract_record(profile, plain)["language"] == "de"  # no lang attribute: identified from the text
+    headed = PageCapture(url="http://lab.test/wetter", ok=True, status=200, raw_html=german, rendered_html=german,
+                         response_headers={"Content-Language": "de-AT"})
+    assert extract_record(profile, headed)["language"] == "de-AT"

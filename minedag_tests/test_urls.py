@@ -10,7 +10,8 @@ def test_canonical_url_normalises_case_port_fragment_and_query_order():
     assert canonical_url("https://example.com:8443/x") == "https://example.com:8443/x"
 
 
-@pytest.mark.parametrize("bad, why", [("", "empty"), ("ftp://x.org/f", "scheme"), ("http:///nohost", "no host"),
+@pytest.mark.parametrize("bad, why", [("", "empty"), ("ftp://x.org/f", "scheme"), ("http://", "malformed|no host"),
+                                      ("http://a\x00b.test/", "control character"), ("http://u:p@a.test/", "credentials"),
                                       ("http://a.com/x y", "whitespace"), ("http://a.com:99999/", "malformed"),
                                       ("javascript:alert(1)", "scheme")])
 def test_malformed_urls_are_rejected_with_the_reason(bad, why):
@@ -27,8 +28,23 @@ def test_ssrf_guard_refuses_private_and_metadata_addresses_unless_allowed():
     UrlPolicy(("*.test",)).check("http://shop.test/")
 
 
+def test_urls_are_parsed_as_the_browser_parses_them():
+    assert canonical_url("http:///nohost") == "http://nohost/"  # WHATWG: Chromium loads http://nohost/
+    assert canonical_url("http://127.0.0.2:18082\\@a.test/") == "http://127.0.0.2:18082/@a.test/"
+    assert canonical_url("http://[2001:DB8::1]:8080/x") == "http://[2001:db8::1]:8080/x"
+    assert canonical_url("http://0x7f.1/") == "http://127.0.0.1/"
+
+
+def test_secret_query_parameters_never_reach_a_partition_key(monkeypatch):
+    assert canonical_url("https://a.com/x?token=abc&page=2&Session=9") == "https://a.com/x?page=2"
+    monkeypatch.setenv("MINEDAG_SECRET_PARAMS", "")
+    assert canonical_url("https://a.com/x?token=abc") == "https://a.com/x?token=abc"
+
+
 def test_url_lines_report_duplicates_and_rejects():
-    parsed = parse_lines(["# comment", "http://a.test/", "HTTP://A.test/", "not a url", "", "http://b.test/x  # note"])
-    assert parsed.urls == ["http://a.test/", "http://b.test/x"]
+    parsed = parse_lines(["\ufeffhttp://bom.test/", "# comment", "http://a.test/", "HTTP://A.test/", "not a url", "",
+                          "http://b.test/x  # note", "http://[2001:db8::1]/", "http://a\x00b.test/", "http://c.test/"])
+    assert parsed.urls == ["http://bom.test/", "http://a.test/", "http://b.test/x", "http://[2001:db8::1]/", "http://c.test/"]
     assert parsed.duplicates == 1
-    assert [n for n, _t, _r in parsed.rejected] == [4]
+    assert [n for n, _t, _r in parsed.rejected] == [5, 9]
+    assert "control character" in parsed.rejected[1][2]

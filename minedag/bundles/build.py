@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,26 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import minedag
+from minedag.bundles.columns import column_name, hf_feature, typed_column, yaml_features
+from minedag.bundles.near_duplicates import near_duplicates
 from minedag.functionalities import Functionality
 from minedag.profiles import get_profile
-from minedag.store import Store
+from minedag.store import CorruptFile, Store
 
-BUNDLE_FORMAT = "1"
-SPLITS = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
-_KEY_COLUMNS = ("url", "site", "ok", "error", "quality", "capture_hash", "captured_at", "profile_version")
+BUNDLE_FORMAT = "2"  # 2: typed nested columns named profile__attribute, constant columns left out
+SPLIT_NAMES = ("train", "validation", "test")
+_BASE_TYPES = {"url": pa.string(), "site": pa.string(), "ok": pa.bool_(), "error": pa.string(), "status": pa.int64(),
+               "quality": pa.int64(), "capture_hash": pa.string(), "captured_at": pa.string(), "profile_versions": pa.string()}
+_IDENTITY = ("url", "site", "capture_hash")
+IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])  # how ``datasets`` stores an Image  # kept even when constant: they say which page a row is
+# Arrow -> pandas types that keep nulls without turning ints into floats.
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+_KEY_COLUMNS = ("url", "site", "ok", "error", "status", "quality", "capture_id", "capture_hash", "captured_at", "profile_version")
+
+
+class LeakingConfiguration(ValueError):
+    """A functionality has an input that derives from one of its targets (or decides it)."""
 
 
 @dataclass(frozen=True)
@@ -48,93 +63,148 @@ def bundle_frame(functionality: Functionality, store: Store, urls: list[str] | N
     ``ok`` is true only if every model type's record is ok; ``quality`` is the lowest of them.
     """
     frame: pd.DataFrame | None = None
-    for name in functionality.model_types:
+    for name in functionality.profiles:
         profile = get_profile(name)
         wanted = [q.split(".", 1)[1] for q in functionality.attributes if q.startswith(name + ".")]
         table = store.read_records(name, urls, schema=profile.schema).select(list(_KEY_COLUMNS) + wanted)
-        df = table.to_pandas(types_mapper=None)
+        df = table.to_pandas(types_mapper=_NULLABLE.get)  # ints stay ints (with nulls) through the joins
         df = df.rename(columns={a: f"{name}.{a}" for a in wanted} | {c: f"{name}:{c}" for c in _KEY_COLUMNS if c not in ("url", "site")})
         frame = df if frame is None else frame.merge(df, on=["url", "site"], how="outer")
     assert frame is not None
-    types = functionality.model_types
+    types = functionality.profiles
     frame["ok"] = frame[[f"{n}:ok" for n in types]].fillna(False).astype(bool).all(axis=1)
     frame["quality"] = frame[[f"{n}:quality" for n in types]].fillna(0).min(axis=1).astype("int64")
     frame["error"] = frame[[f"{n}:error" for n in types]].bfill(axis=1).iloc[:, 0]
+    frame["status"] = frame[[f"{n}:status" for n in types]].bfill(axis=1).iloc[:, 0].astype("Int64")
+    frame["capture_id"] = frame[f"{types[0]}:capture_id"]  # where raw material is read; not part of the version
     frame["capture_hash"] = frame[f"{types[0]}:capture_hash"]
     frame["captured_at"] = frame[f"{types[0]}:captured_at"]
     frame["profile_versions"] = frame[[f"{n}:profile_version" for n in types]].astype(str).agg("|".join, axis=1)
-    keep = ["url", "site", "ok", "error", "quality", "capture_hash", "captured_at", "profile_versions", *functionality.attributes]
+    keep = ["url", "site", "ok", "error", "status", "quality", "capture_id", "capture_hash", "captured_at", "profile_versions",
+            *functionality.attributes]
     return frame[keep].sort_values("url", kind="stable").reset_index(drop=True)
 
 
-def split_by_domain(sites: list[str]) -> dict[str, str]:
+def split_by_domain(sites: list[str], ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> dict[str, str]:
     """Assign each site to train/validation/test: no site is in two splits, and the same sites give the same splits.
 
-    With 20 sites or more a site's split is a hash bucket (stable when sites are added); with fewer, sites are
-    dealt in hash order to the split furthest below its share, so every split gets a site when there are three.
+    With 20 sites or more a site's split is a hash bucket cut at ``ratios`` (stable when sites are added); with
+    fewer, sites are dealt in hash order to the split furthest below its share, so every split with a share gets
+    a site when there are enough.
     """
+    shares = [(name, r) for name, r in zip(SPLIT_NAMES, ratios, strict=True)]
     ordered = sorted(set(sites), key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+    out: dict[str, str] = {}
     if len(ordered) >= 20:
-        out = {}
         for site in ordered:
             bucket = int(hashlib.sha256(site.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
             edge = 0.0
-            for name, share in SPLITS:
+            for name, share in shares:
                 edge += share
-                if bucket <= edge:
+                if share and bucket <= edge:
                     out[site] = name
                     break
-            out.setdefault(site, SPLITS[-1][0])
+            out.setdefault(site, next(n for n, r in reversed(shares) if r))
         return out
-    counts = {name: 0 for name, _ in SPLITS}
-    out = {}
+    wanted = [(n, r) for n, r in shares if r > 0]
+    counts = dict.fromkeys(SPLIT_NAMES, 0)
     for i, site in enumerate(ordered):
-        if i < len(SPLITS) and len(ordered) >= len(SPLITS):
-            name = SPLITS[i][0]
+        if i < len(wanted) and len(ordered) >= len(wanted):
+            name = wanted[i][0]
         else:
-            name = min(SPLITS, key=lambda s: (counts[s[0]] + 1) / s[1])[0]
+            name = min(wanted, key=lambda s: (counts[s[0]] + 1) / s[1])[0]
         out[site] = name
         counts[name] += 1
     return out
+
+
+def split_note(sites: int, members: pd.DataFrame, ratios: tuple[float, float, float]) -> str | None:
+    """What a user should know when the splits cannot follow the ratios: too few sites, or an empty split."""
+    asked = "/".join(f"{r:.0%}" for r in ratios)
+    got = "/".join(f"{(members['split'] == n).mean():.0%}" if len(members) else "0%" for n in SPLIT_NAMES)
+    empty = [n for n, r in zip(SPLIT_NAMES, ratios, strict=True) if r and not (members["split"] == n).any()]
+    if empty:
+        return f"only {sites} site(s): {', '.join(empty)} empty; rows {got} where {asked} was asked (splits never share a site)"
+    if sites < 20:
+        return f"few sites ({sites}): sites were dealt to splits, rows came out {got} where {asked} was asked"
+    return None
 
 
 def build_bundle(functionality: Functionality, store: Store, root: Path, urls: list[str] | None = None,
                  min_confidence: float = 0.6) -> BundleResult:
     """Build (or find) the bundle version for the current records of ``functionality``.
 
-    The version hashes the functionality's config and every candidate row (URL, capture hash, profile versions
-    and attribute values), so the same records always give the same version and any change gives a new one.
+    The version hashes what a user gets: the functionality's config, every member row (URL, capture hash,
+    profile versions and attribute values) and which URLs were excluded why. The same records give the same
+    version; a page that was fetched again but excluded for the same reason (a 404) does not make a new one.
     """
+    leaks = functionality.leaks()
+    if leaks:
+        raise LeakingConfiguration(f"{functionality.name}: these inputs derive from a target or decide it, so a model would "
+                                   "learn the derivation, not the task: " + "; ".join(f"{i} <-> {t}" for i, t in leaks)
+                                   + ". Drop them from the inputs (or the target), or give the model the raw material instead.")
     frame = bundle_frame(functionality, store, urls)
-    excluded = _exclusions(frame, functionality)
+    texts = _main_texts(store, frame, functionality)
+    excluded = _exclusions(frame, functionality, texts)
     members = frame[~frame["url"].isin(excluded["url"])].reset_index(drop=True)
-    version = _version(functionality, frame)
+    version = _version(functionality, members, excluded)
     target = root / functionality.name / version
+    if target.parent.is_dir():
+        remove_abandoned(target.parent)
     if (target / "manifest.json").exists():
         return BundleResult(functionality.name, version, target, False, json.loads((target / "manifest.json").read_text()))
     from minedag.bundles.checks import check_bundle
 
-    splits = split_by_domain(members["site"].tolist())
+    splits = split_by_domain(members["site"].tolist(), functionality.splits)
     members["split"] = members["site"].map(splits)
-    manifest = _manifest(functionality, frame, members, excluded, version, store, min_confidence)
+    manifest = _manifest(functionality, frame, members, excluded, version, store, min_confidence, texts)
     manifest["checks"] = [asdict(c) for c in check_bundle(functionality, frame, members, splits)]
     root.joinpath(functionality.name).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root / functionality.name, prefix=f".{version}."))
     try:
-        _write(tmp, functionality, members, excluded, manifest)
+        _write(tmp, functionality, members, excluded, manifest, store)
         tmp.chmod(0o755)
         tmp.rename(target)  # atomic: the version directory appears complete or not at all
-    except OSError:
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (target / "manifest.json").exists():
+        if not (target / "manifest.json").exists():  # else a concurrent build of the same version won
             raise
     return BundleResult(functionality.name, version, target, True, manifest)
 
 
-def _exclusions(frame: pd.DataFrame, f: Functionality) -> pd.DataFrame:
+def remove_abandoned(folder: Path, older_than_s: float = 3600.0) -> list[str]:
+    """Delete what a killed build or publish left in ``folder``: ``.<version>.*`` folders and ``.latest.*`` links
+    older than ``older_than_s`` (a build in progress elsewhere is younger). Returns their names."""
+    removed = []
+    for path in folder.glob(".*"):
+        try:
+            if time.time() - path.lstat().st_mtime < older_than_s:
+                continue
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            else:
+                shutil.rmtree(path)
+        except FileNotFoundError:  # another build removed it first
+            continue
+        removed.append(path.name)
+    return removed
+
+
+def _main_texts(store: Store, frame: pd.DataFrame, f: Functionality) -> dict[str, str | None]:
+    """URL -> main text (``content_extractor``) of the pages that could be members, for near-duplicates."""
+    if f.near_duplicate_threshold is None:
+        return {}
+    table = store.read_records("content_extractor", frame["url"].tolist(), columns=["main_text"])
+    return dict(zip(table.column("url").to_pylist(), table.column("main_text").to_pylist(), strict=True)) if table.num_rows else {}
+
+
+def _exclusions(frame: pd.DataFrame, f: Functionality, texts: dict[str, str | None]) -> pd.DataFrame:
     reasons = pd.Series(pd.NA, index=frame.index, dtype="object")
     failed = ~frame["ok"]
     reasons[failed] = "failed capture: " + frame.loc[failed, "error"].fillna("unknown").astype(str)
+    if not f.include_http_errors:  # an error page teaches what error pages look like, not the target
+        http = frame["ok"] & frame["status"].ge(400).fillna(False).astype(bool)
+        reasons[http] = "HTTP error: " + frame.loc[http, "status"].astype(str)
     low = frame["ok"] & (frame["quality"] < f.min_quality)
     reasons[low & reasons.isna()] = "below quality floor: " + frame.loc[low, "quality"].astype(str) + f" < {f.min_quality}"
     candidates = frame["ok"] & reasons.isna() & frame["capture_hash"].notna()
@@ -142,21 +212,28 @@ def _exclusions(frame: pd.DataFrame, f: Functionality) -> pd.DataFrame:
     dup = candidates & ~frame.index.isin(first.index)
     original = frame[candidates].groupby("capture_hash")["url"].first()
     reasons[dup] = "duplicate content of " + frame.loc[dup, "capture_hash"].map(original)
+    if f.near_duplicate_threshold is not None:
+        left = frame.loc[candidates & reasons.isna(), "url"]
+        near = near_duplicates({u: texts.get(u) for u in left}, f.near_duplicate_threshold)
+        hit = frame["url"].isin(list(near))
+        reasons[hit] = frame.loc[hit, "url"].map(lambda u: f"near-duplicate text of {near[u][0]} (similarity {near[u][1]})")
     out = frame.loc[reasons.notna(), ["url", "site", "quality", "capture_hash"]].copy()
     out["reason"] = reasons[reasons.notna()]
     return out.reset_index(drop=True)
 
 
-def _version(f: Functionality, frame: pd.DataFrame) -> str:
+def _version(f: Functionality, members: pd.DataFrame, excluded: pd.DataFrame) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"format": BUNDLE_FORMAT, "functionality": asdict(f)}, sort_keys=True).encode())
-    for row in frame.to_dict("records"):  # the records' content, not only their capture: a re-extraction counts
-        h.update(json.dumps(row, sort_keys=True, default=_plain).encode())
+    for row in plain_rows(members.drop(columns=["capture_id"])):  # the records' content: a re-extraction counts
+        h.update(json.dumps(row, sort_keys=True).encode())
+    h.update(json.dumps(sorted(zip(excluded["url"], excluded["reason"], strict=True))).encode())
     return h.hexdigest()[:16]
 
 
-def _plain(value: Any) -> Any:
-    return value.tolist() if hasattr(value, "tolist") else str(value)
+def plain_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as JSON-ready dicts: nulls are ``None`` (never NaN), numpy values plain Python values."""
+    return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
 
 
 def _coverage(members: pd.DataFrame, f: Functionality) -> dict[str, float]:
@@ -169,7 +246,7 @@ def _coverage(members: pd.DataFrame, f: Functionality) -> dict[str, float]:
 
 
 def _manifest(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, excluded: pd.DataFrame, version: str,
-              store: Store, min_confidence: float) -> dict[str, Any]:
+              store: Store, min_confidence: float, texts: dict[str, str | None]) -> dict[str, Any]:
     from minedag.bundles.links import linked_schemas
 
     coverage = _coverage(members, f)
@@ -180,28 +257,34 @@ def _manifest(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, excl
     need = {q: _more_urls(c, f.min_coverage, len(members)) for q, c in below.items()}
     return {
         "functionality": f.name, "version": version, "description": f.description, "model_types": list(f.model_types),
-        "model_kinds": list(f.model_kinds), "targets": list(f.targets),
-        "attributes": [{"name": q, "type": f.attribute(q).type_name, "description": f.attribute(q).description,
+        "model_kinds": list(f.model_kinds), "hf_tasks": list(f.hf_tasks), "targets": list(f.targets),
+        "attributes": [{"name": q, "column": column_name(q), "type": str(f.attribute(q).nested or f.attribute(q).type),
+                        "classes": list(f.attribute(q).classes), "description": f.attribute(q).description,
                         "required": q in f.required, "role": "target" if q in f.targets else "input",
                         "coverage": coverage[q]} for q in f.attributes],
         "counts": {"total_urls": int(len(frame)), "successful_urls": int(frame["ok"].sum()), "members": int(len(members)),
                    "excluded": int(len(excluded)),
-                   "splits": {name: int((members["split"] == name).sum()) for name, _ in SPLITS},
+                   "splits": {name: int((members["split"] == name).sum()) for name in SPLIT_NAMES},
                    "average_quality": round(float(members["quality"].mean()), 2) if len(members) else 0.0},
-        "excluded_by_reason": excluded["reason"].str.split(":").str[0].value_counts().sort_index().to_dict(),
+        "near_duplicates": {"threshold": f.near_duplicate_threshold, "texts_compared": int(sum(1 for t in texts.values() if t)),
+                            "excluded": int(excluded["reason"].str.startswith("near-duplicate").sum())},
+        "excluded_by_reason": excluded["reason"].str.replace(r"(: | of http).*$", "", regex=True)
+                                                 .value_counts().sort_index().to_dict(),
         "splits_by_site": members.groupby("split")["site"].unique().map(sorted).to_dict(),
+        "split_ratios": dict(zip(SPLIT_NAMES, f.splits, strict=True)),
+        "split_note": split_note(members["site"].nunique(), members, f.splits),
         "linked_schemas": linked_schemas(store, members["url"].tolist(), min_confidence),
         "input_versions": {"profile_versions": versions, "bundle_format": BUNDLE_FORMAT},
         "software": {"minedag": minedag.__version__, "pyarrow": pa.__version__, **_capture_versions(store, members)},
-        "data_as_of": str(frame["captured_at"].dropna().max()) if frame["captured_at"].notna().any() else None,
-        # Deterministic on purpose (same inputs -> byte-identical files): the newest capture's time.
-        "created_at": str(frame["captured_at"].dropna().max()) if frame["captured_at"].notna().any() else None,
+        "data_as_of": str(members["captured_at"].dropna().max()) if members["captured_at"].notna().any() else None,
+        # Deterministic on purpose (same version -> byte-identical files): the newest member capture's time.
+        "created_at": str(members["captured_at"].dropna().max()) if members["captured_at"].notna().any() else None,
         "quality_floor": f.min_quality, "coverage_floor": f.min_coverage,
         "recommendations": {
             "attributes_below_coverage": below,
             "more_urls_to_reach_floor": need,
             "low_quality_domains": low_domains,
-            "profile_to_improve": _weakest_profile(coverage, f),
+            "profile_to_improve": _weakest_profile(coverage, f) if below else None,
         },
     }
 
@@ -211,7 +294,10 @@ def _capture_versions(store: Store, members: pd.DataFrame) -> dict[str, str]:
     if not len(members):
         return {}
     newest = members.sort_values("captured_at").iloc[-1]["url"]
-    capture = store.load_capture(newest)
+    try:
+        capture = store.load_capture(newest)
+    except CorruptFile:
+        return {}
     return {k: v for k, v in (capture.versions if capture else {}).items() if k != "minedag"}
 
 
@@ -233,27 +319,98 @@ def _weakest_profile(coverage: dict[str, float], f: Functionality) -> str | None
     return min(by_profile, key=lambda p: sum(by_profile[p]) / len(by_profile[p]))
 
 
-def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.DataFrame, manifest: dict[str, Any]) -> None:
+def bundle_table(f: Functionality, members: pd.DataFrame, store: Store) -> tuple[pa.Table, dict[str, Any]]:
+    """The members as written: base columns, then one typed column per attribute (``profile__attribute``, JSON
+    text decoded to the declared type); columns that never vary are left out (targets and identity stay).
+
+    Returns the table (its schema carries the ``datasets`` features) and the manifest's account of its columns.
+    """
+    plain = pa.Table.from_pandas(members, preserve_index=False)
+    arrays: dict[str, pa.Array] = {}
+    features: dict[str, dict[str, Any]] = {}
+    misfits: dict[str, int] = {}
+    for name, kind in _BASE_TYPES.items():
+        arrays[name] = plain[name].combine_chunks().cast(kind)
+        features[name] = hf_feature(kind)
+    for q in f.attributes:
+        attr = f.attribute(q)
+        values = plain[q].to_pylist()
+        array, bad = typed_column(values, attr)
+        arrays[column_name(q)], features[column_name(q)] = array, hf_feature(array.type, attr.classes)
+        if bad:
+            misfits[column_name(q)] = bad
+    for name, (array, feature) in raw_columns(f, members["capture_id"].tolist(), store).items():
+        arrays[name], features[name] = array, feature
+    targets = {column_name(q) for q in f.targets}
+    constant = {}
+    if len(members) > 1:
+        for name, array in list(arrays.items()):
+            values = array.to_pylist()
+            if name not in _IDENTITY and name not in targets and all(v == values[0] for v in values):
+                constant[name] = values[0]
+                del arrays[name], features[name]
+    table = pa.table(arrays).replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})
+    # Features as the card's YAML list: a list keeps the struct fields' order through the sorted manifest.
+    return table, {"features": yaml_features(features), "constant_columns": constant, "values_not_matching_their_type": misfits}
+
+
+def raw_columns(f: Functionality, capture_ids: list[str | None], store: Store) -> dict[str, tuple[pa.Array, dict[str, Any]]]:
+    """The ``screenshot`` (a ``datasets`` Image: PNG bytes) and ``html`` (rendered) columns a functionality asks
+    for, read from each member's capture; a capture that cannot be read gives nulls, never a failed build."""
+    wanted = [k for k in ("screenshot", "html") if k in f.raw]
+    if not wanted:
+        return {}
+    shots: list[dict[str, Any] | None] = []
+    pages: list[str | None] = []
+    for capture_id in capture_ids:
+        try:
+            capture = store.load_capture_id(capture_id) if capture_id else None
+        except CorruptFile:
+            capture = None
+        shot = _screenshot(store, capture)
+        shots.append({"bytes": shot, "path": None} if shot else None)
+        pages.append(capture.rendered_html or None if capture else None)
+    out = {}
+    if "screenshot" in wanted:
+        out["screenshot"] = (pa.array(shots, type=IMAGE), {"_type": "Image"})
+    if "html" in wanted:
+        out["html"] = (pa.array(pages, type=pa.string()), hf_feature(pa.string()))
+    return out
+
+
+def _screenshot(store: Store, capture: Any) -> bytes | None:
+    if capture is None or not capture.screenshot_sha256:
+        return None
+    try:
+        return store.screenshot_path(capture.screenshot_sha256).read_bytes()
+    except OSError:
+        return None
+
+
+def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.DataFrame, manifest: dict[str, Any],
+           store: Store) -> None:
     from minedag.bundles.card import dataset_card
 
-    table = pa.Table.from_pandas(members, preserve_index=False)
-    for name, _share in SPLITS:
-        part = table.filter(pa.compute.equal(table["split"], name))
+    table, columns = bundle_table(f, members, store)
+    manifest["columns"] = columns
+    split = pa.array(members["split"].tolist(), type=pa.string())
+    (folder / "jsonl").mkdir()
+    (folder / "chat").mkdir()
+    for name in SPLIT_NAMES:
+        part = table.filter(pa.compute.equal(split, name))
         (folder / name).mkdir()
         pq.write_table(part, folder / name / "part-0.parquet", compression="zstd")
-        rows = part.drop_columns(["split"]).to_pylist()
-        (folder / "jsonl").mkdir(exist_ok=True)
-        (folder / "chat").mkdir(exist_ok=True)
         with open(folder / "jsonl" / f"{name}.jsonl", "w") as out:
-            for row in rows:
-                out.write(json.dumps(row, sort_keys=True, default=str) + "\n")
+            for row in part.to_pylist():
+                out.write(strict_json(row) + "\n")
         with open(folder / "chat" / f"{name}.jsonl", "w") as out:
-            for row in rows:
-                out.write(json.dumps(_chat(f, row), default=str) + "\n")
+            for row in plain_rows(members[members["split"] == name]):
+                out.write(strict_json(_chat(f, row)) + "\n")
     with open(folder / "exclusions.jsonl", "w") as out:
-        for row in excluded.to_dict("records"):
-            out.write(json.dumps(row, sort_keys=True, default=str) + "\n")
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+        for row in plain_rows(excluded):
+            out.write(strict_json(row) + "\n")
+    (folder / "manifest.json").write_text(json.dumps(_finite(manifest), indent=2, sort_keys=True, default=str,
+                                                     allow_nan=False) + "\n")
     (folder / "README.md").write_text(dataset_card(manifest))
     _write_plots(folder / "plots", manifest, members["quality"].dropna().tolist())
 
@@ -270,11 +427,34 @@ def _write_plots(folder: Path, manifest: dict[str, Any], quality: list[float]) -
     (folder / "quality.png").write_bytes(quality_histogram(quality, f"{name}: member quality"))
 
 
+def strict_json(value: Any) -> str:
+    """JSON that strict parsers accept: NaN and infinities become null (``allow_nan=False`` proves none is left)."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: the slow walk replaces them
+        return json.dumps(_finite(value), sort_keys=True, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _chat(f: Functionality, row: dict[str, Any]) -> dict[str, Any]:
-    inputs = {q: row[q] for q in f.attributes if q not in f.targets and row.get(q) is not None}
-    targets = {q: row[q] for q in f.targets}
+    """A fine-tuning conversation: the page's inputs in, its targets out (nested values as JSON, encoded once)."""
+    def value(q: str) -> Any:
+        v = row.get(q)
+        return json.loads(v) if f.attribute(q).nested is not None and isinstance(v, str) else v
+
+    inputs = {column_name(q): value(q) for q in f.attributes if q not in f.targets and row.get(q) is not None}
+    targets = {column_name(q): value(q) for q in f.targets}
     return {"messages": [
         {"role": "system", "content": f"You are a model for {f.name.replace('_', ' ')}: {f.description}"},
-        {"role": "user", "content": json.dumps({"url": row["url"], "features": inputs}, sort_keys=True, default=str)},
-        {"role": "assistant", "content": json.dumps(targets, sort_keys=True, default=str)},
+        {"role": "user", "content": strict_json({"url": row["url"], "features": inputs})},
+        {"role": "assistant", "content": strict_json(targets)},
     ]}

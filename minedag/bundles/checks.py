@@ -10,6 +10,7 @@ import pandas as pd
 from minedag.functionalities import Functionality
 
 MAX_FAILURE_RATE = 0.25
+MIN_ROWS_FOR_LEAKS = 20  # fewer rows prove nothing either way
 
 
 @dataclass
@@ -21,7 +22,8 @@ class CheckOutcome:
 
 
 def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, splits: dict[str, str]) -> list[CheckOutcome]:
-    """Every check of a bundle: required attributes present, scores in range, unique URLs, failure rate, splits."""
+    """Every check of a bundle: required attributes present, scores in range, unique URLs, failure rate, no input
+    that alone predicts a target, splits."""
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -55,6 +57,10 @@ def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, s
     run("unique_urls", "no URL appears twice in the bundle", members_batch, [ex.ExpectColumnValuesToBeUnique(column="url")])
     run("capture_failure_rate", f"at most {MAX_FAILURE_RATE:.0%} of the URLs failed to capture", all_batch,
         [ex.ExpectColumnMeanToBeBetween(column="ok_rate", min_value=1 - MAX_FAILURE_RATE, max_value=1)])
+    predictors = inputs_that_predict_a_target(members, [q for q in f.attributes if q not in f.targets], list(f.targets))
+    outcomes.append(CheckOutcome("no_input_alone_predicts_a_target", not predictors,
+                                 f"no input column alone determines a target on all rows, across sites ({MIN_ROWS_FOR_LEAKS} "
+                                 "rows or more): a leak the declared derivations missed", {"predictors": predictors}))
     overlap = members.groupby("site")["split"].nunique() if "split" in members else pd.Series(dtype=int)
     outcomes.append(CheckOutcome("domain_disjoint_splits", bool((overlap <= 1).all()), "no site is in two splits",
                                  {"sites_in_several_splits": overlap[overlap > 1].index.tolist()}))
@@ -66,3 +72,36 @@ def _observed(result: dict[str, Any]) -> Any:
         if key in result:
             return result[key]
     return None
+
+
+def inputs_that_predict_a_target(members: pd.DataFrame, inputs: list[str], targets: list[str]) -> list[str]:
+    """``"input -> target"`` for each input that alone determines a target on every row where both are present.
+
+    It counts as evidence only when it holds across sites: at least two input values each seen on two sites or
+    more (pages of one site share a stylesheet and a template, so any site-wide input "predicts" a site-wide
+    target; splits by domain already keep that from scoring). The target must take at least two values.
+    """
+    found = []
+    keys = {c: members[c].map(_key) for c in inputs + targets if c in members}
+    for target in targets:
+        for column in inputs:
+            pair = pd.DataFrame({"x": keys[column], "y": keys[target], "site": members["site"]}).dropna()
+            if len(pair) < MIN_ROWS_FOR_LEAKS or pair["y"].nunique() < 2:
+                continue
+            groups = pair.groupby("x")
+            shared = int((groups["site"].nunique() >= 2).sum())
+            if shared >= 2 and groups["y"].nunique().max() == 1:
+                found.append(f"{column} -> {target}")
+    return found
+
+
+def _key(value: Any) -> str | None:
+    """A hashable, comparable form of a cell (lists and arrays as JSON); ``None`` when missing."""
+    import json
+    import math
+
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return json.dumps(value, sort_keys=True, default=str)

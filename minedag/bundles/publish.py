@@ -28,5 +28,6 @@ def list_versions(root: Path, functionality: str) -> list[tuple[str, float]]:
     folder = root / functionality
     if not folder.is_dir():
         return []
-    found = [(p.name, p.stat().st_mtime) for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").exists()]
+    found = [(p.name, p.stat().st_mtime) for p in folder.iterdir()
+             if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and (p / "manifest.json").exists()]
     return sorted(found, key=lambda v: v[1])

@@ -13,6 +13,7 @@ CLOSED_NETWORK_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate",
     "--no-first-run",
     "--disable-quic",
     "--disable-gpu",
@@ -52,16 +53,27 @@ def playwright_has_browser() -> bool:
     return any(cache.glob("chromium*/chrome-linux*/chrome")) or any(cache.glob("chromium_headless_shell*/*/chrome-headless-shell"))
 
 
-def launch_args(host_rules: str = "") -> list[str]:
-    """Chromium flags: the closed-network set, plus ``--host-resolver-rules`` when given."""
-    args = list(CLOSED_NETWORK_FLAGS)
-    if host_rules:
-        args.append(f"--host-resolver-rules={host_rules}")
-    return args
+def launch_args(proxy_url: str) -> list[str]:
+    """Chromium flags: the closed-network set, and all traffic through minedag's guard proxy at ``proxy_url``.
+
+    Loopback goes through the proxy too (``<-loopback>``); Chromium's own resolver answers nothing but the
+    proxy's address, and WebRTC may not send UDP around the proxy (see ``minedag.capture.guard``).
+    """
+    return [*CLOSED_NETWORK_FLAGS, f"--proxy-server={proxy_url}", "--proxy-bypass-list=<-loopback>",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]
 
 
 def sandbox_allowed() -> bool:
-    """Chromium's sandbox cannot run as root; Playwright then passes ``--no-sandbox``."""
+    """Renderers run in Chromium's sandbox (seccomp-bpf + namespaces) unless minedag runs as root.
+
+    Chromium refuses its sandbox as root, so Playwright then passes ``--no-sandbox``: a renderer exploit would
+    run with root's rights. Run minedag as an ordinary user (the container image and Kubernetes config do) to
+    keep it; README, Security, says more. ``MINEDAG_SANDBOX=off`` turns it off for a user too (a container
+    whose seccomp profile forbids user namespaces: Chromium then fails to start with "No usable sandbox").
+    """
+    if os.environ.get("MINEDAG_SANDBOX", "").lower() in ("off", "0", "false"):
+        return False
     return hasattr(os, "geteuid") and os.geteuid() != 0
 
 

@@ -74,12 +74,22 @@ async () => {
 }
 """
 
+# Above this many links and controls axe's target-size and link-in-text-block rules are skipped (and listed in
+# ``axe["skipped"]``): they compare each target with the others, 46 s on a page with 3,000 links.
+AXE_QUADRATIC_LIMIT = 1000
+
 _AXE_RUN_JS = """
-async ({rules, iframes, passNodes}) => {
+async ({rules, iframes, passNodes, quadraticLimit}) => {
+  const QUADRATIC_RULES = ['target-size', 'link-in-text-block'];
   if (typeof axe === 'undefined') return {error: 'axe-core was not injected'};
   const framed = iframes && document.querySelector('iframe, frame') !== null;  // frame messaging only when needed
   const options = {iframes: framed, frameWaitTime: 3000, elementRef: false};
   if (!passNodes) options.resultTypes = ['violations', 'incomplete'];  // axe then keeps one passing node per rule
+  // These rules compare every target with every other (46 s for 3,000 links): skipped on pages with more.
+  const targets = document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [role=link]').length;
+  const skipped = rules.length || targets <= quadraticLimit ? [] : QUADRATIC_RULES.map((id) => ({id,
+    reason: `${targets} links and controls, above ${quadraticLimit}: this rule's cost grows with their square`}));
+  if (skipped.length) options.rules = Object.fromEntries(skipped.map((s) => [s.id, {enabled: false}]));
   if (rules.length) {  // rule ids or tags; 'all' = every rule axe ships, experimental and deprecated ones included
     const known = axe.getRules().map((r) => r.ruleId);
     const unknown = rules.filter((x) => x !== 'all' && !known.includes(x) && !axe.getRules([x]).length);
@@ -94,7 +104,7 @@ async ({rules, iframes, passNodes}) => {
   return {engine: r.testEngine.version, violations: r.violations.map(full), incomplete: r.incomplete.map(full),
           passes: r.passes.map((p) => passNodes ? {id: p.id, tags: p.tags, count: p.nodes.length,
             targets: p.nodes.slice(0, 50).map((n) => n.target.map(String))} : {id: p.id, tags: p.tags}),
-          inapplicable: r.inapplicable.map((p) => p.id)};
+          inapplicable: r.inapplicable.map((p) => p.id), skipped};
 }
 """
 
@@ -141,7 +151,8 @@ class PageProbe:
                  axe_rules: tuple[str, ...] = (), axe_iframes: bool = True, axe_pass_nodes: bool = False):
         self.page, self.cdp, self.capture = page, cdp, capture
         self.axe, self.screenshot = axe, screenshot
-        self.axe_options = {"rules": list(axe_rules), "iframes": axe_iframes, "passNodes": axe_pass_nodes}
+        self.axe_options = {"rules": list(axe_rules), "iframes": axe_iframes, "passNodes": axe_pass_nodes,
+                            "quadraticLimit": AXE_QUADRATIC_LIMIT}
         self._requests: dict[str, dict[str, Any]] = {}
         self._sheets: dict[str, dict[str, Any]] = {}
         self._layers: list[dict[str, Any]] = []

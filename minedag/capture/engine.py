@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
+import logging
 import os
 import time
 from collections import deque
@@ -20,12 +22,25 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
-from minedag.capture.chromium import find_chromium, launch_args
+from minedag.capture.chromium import find_chromium, launch_args, sandbox_allowed
 from minedag.capture.collectors import MOBILE_JS, PageProbe, axe_source
 from minedag.capture.conditional import unchanged
+from minedag.capture.guard import (
+    GUARD_HEADER,
+    Guard,
+    GuardProxy,
+    HostRules,
+    Listener,
+    Refusal,
+    system_resolver,
+)
+from minedag.capture.memory import RendererWatchdog
 from minedag.capture.model import PageCapture, PreviousCapture
 from minedag.capture.politeness import Politeness, PolitenessRules
-from minedag.urls import InvalidURL, UrlPolicy, site_of
+from minedag.capture.redact import redact_capture
+from minedag.urls import InvalidURL, UrlPolicy, canonical_url, site_of
+
+log = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
@@ -39,14 +54,25 @@ _NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dn
                "ERR_TOO_MANY_REDIRECTS": "redirects", "ERR_CERT": "tls", "ERR_SSL": "tls", "ERR_BLOCKED": "blocked"}
 
 
+# The page's localStorage/sessionStorage values: never stored, only masked wherever else they appear.
+_STORAGE_JS = """() => { const out = []; for (const s of [localStorage, sessionStorage]) { try {
+  for (let i = 0; i < Math.min(s.length, 200); i++) out.push(String(s.getItem(s.key(i))).slice(0, 2000)); } catch (e) {} }
+  return out; }"""
+
+
 @dataclass(frozen=True)
 class CaptureOptions:
     """How pages are captured. Defaults fit a 2-core machine (about two pages in flight per core).
 
     Args:
         executable_path: Chromium binary; ``None`` finds one (see ``chromium.find_chromium``).
-        host_rules: Chromium ``--host-resolver-rules`` (the sample site maps ``*.test`` to 127.0.0.1).
+        host_rules: where names go, in ``--host-resolver-rules`` syntax (the sample site maps ``*.test`` to
+            127.0.0.1); applied by the guard proxy, which resolves for the browser (``capture.guard``).
         allow_hosts: host globs / CIDRs allowed despite resolving to private addresses (SSRF guard).
+        redact_emails: mask e-mail addresses in everything the capture keeps (secrets are always masked).
+        resolver: name -> addresses for the guard (default: the system's); the one lookup a connection gets.
+        max_response_bytes: bytes one connection may receive from a server; more is cut (a failed capture,
+            ``too_large``, when it is the page itself).
         pages_in_flight: pages captured concurrently by one browser.
         pages_per_site: of those, at most this many on one site (politeness and memory).
         nav_timeout_s: navigation (load event) timeout.
@@ -56,6 +82,8 @@ class CaptureOptions:
         max_contexts: open contexts kept at once (least recently used idle ones are closed).
         idle_tabs_per_site: warm tabs kept per site for reuse (a new tab costs a renderer start).
         max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
+        max_renderer_mb, max_renderers_mb: resident memory one renderer, and all of them together, may use; a
+            renderer above is killed and its page fails as ``too_large`` (``capture.memory``).
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
         axe_rules: axe rule ids or tags to run instead of axe's defaults (``("all",)``: every rule it ships,
@@ -78,6 +106,11 @@ class CaptureOptions:
     idle_tabs_per_site: int = 2  # each tab is a renderer process (~40-70 MB): keep few warm
     max_dom_nodes: int = 100_000
     max_html_bytes: int = 3_000_000
+    max_response_bytes: int = 32_000_000
+    max_renderer_mb: int = 1024
+    max_renderers_mb: int = 2560
+    resolver: Callable[[str], list[str]] | None = None
+    redact_emails: bool = False
     emulation: Literal["desktop", "mobile", "both"] = "desktop"
     viewport_width: int = 1280
     viewport_height: int = 800
@@ -111,6 +144,7 @@ class _SiteContext:
     retiring: bool = False
     last_used: float = field(default_factory=time.monotonic)
     idle: list[_Tab] = field(default_factory=list)
+    listener: Listener | None = None  # its own port on the guard proxy: what it refused is counted per capture
 
 
 class Capturer:
@@ -122,7 +156,11 @@ class Capturer:
     def __init__(self, options: CaptureOptions | None = None, previous: Mapping[str, PreviousCapture] | None = None):
         self.options = options or CaptureOptions()
         self.previous = previous or {}  # re-mine: ask these URLs' servers "changed since?" first
-        self.policy = UrlPolicy(self.options.allow_hosts)
+        self.guard = Guard(UrlPolicy(self.options.allow_hosts), HostRules.parse(self.options.host_rules),
+                           self.options.resolver or system_resolver)
+        self.proxy = GuardProxy(self.guard, max_response_bytes=self.options.max_response_bytes)
+        self.watchdog = RendererWatchdog(self.options.max_renderer_mb, self.options.max_renderers_mb)
+        self._own: Listener | None = None  # minedag's own requests ("changed since?") and anything context-less
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._contexts: dict[tuple[str, bool], _SiteContext] = {}
@@ -134,6 +172,9 @@ class Capturer:
         self.launches = 0
 
     async def __aenter__(self) -> Capturer:
+        self.proxy.start()
+        self.watchdog.start()
+        self._own = self.proxy.listen()
         self._pw = await async_playwright().start()
         await self._ensure_browser()
         return self
@@ -142,6 +183,8 @@ class Capturer:
         await self._close_browser()
         if self._pw:
             await self._pw.stop()
+        self.proxy.stop()
+        self.watchdog.stop()
 
     async def _ensure_browser(self) -> Browser:
         if self._browser is not None and self._browser.is_connected():
@@ -152,11 +195,15 @@ class Capturer:
             assert self._pw is not None
             self._contexts.clear()
             path = self.options.executable_path or find_chromium()
+            sandbox = sandbox_allowed()
+            if not sandbox:
+                _warn_unsandboxed()
             self._browser = await self._pw.chromium.launch(
-                executable_path=path, headless=True, args=launch_args(self.options.host_rules))
+                executable_path=path, headless=True, args=launch_args(self._own.url), chromium_sandbox=sandbox)
             self.launches += 1
             self.versions = {"chromium": self._browser.version, "playwright": importlib.metadata.version("playwright"),
-                             "axe_core": self.axe_version, "minedag": minedag.__version__}
+                             "axe_core": self.axe_version, "minedag": minedag.__version__,
+                             "sandbox": "on" if sandbox else "off"}
             return self._browser
 
     async def _close_browser(self) -> None:
@@ -179,11 +226,14 @@ class Capturer:
                 sc = None
             if sc is None:
                 await self._evict_idle()
-                context = await browser.new_context(**self._context_args(mobile))
+                listener = self.proxy.listen()
+                context = await browser.new_context(**self._context_args(mobile),
+                                                    proxy={"server": listener.url, "bypass": "<-loopback>"})
                 if self._axe_script:
                     await context.add_init_script(script=self._axe_script)
                 context.on("page", _close_popup)
-                sc = self._contexts[key] = _SiteContext(context)
+                context.on("close", lambda _c: self.proxy.close(listener))
+                sc = self._contexts[key] = _SiteContext(context, listener=listener)
             sc.opened += 1
             sc.in_flight += 1
             sc.last_used = time.monotonic()
@@ -216,17 +266,32 @@ class Capturer:
     async def capture(self, url: str) -> PageCapture:
         """Capture one URL politely; never raises for a bad page (the failure is in the returned capture).
 
+        Secrets are masked before the capture is returned (``capture.redact``).
+        """
+        return redact_capture(await self._capture(url), emails=self.options.redact_emails)
+
+    async def _capture(self, url: str) -> PageCapture:
+        """``capture`` before redaction.
+
         robots.txt is read once per origin first; a disallowed URL, or one of a site whose circuit is open,
         is recorded as failed without loading it. A 429/503 makes the site back off (Retry-After) and the
         page is tried again, up to ``retries_on_throttle`` times.
         """
+        try:  # every URL the browser sees is canonical, as Chromium parses it (keys may come from the UI)
+            if canonical_url(url) != url:
+                raise InvalidURL(f"not a canonical URL: register it as {canonical_url(url)!r}")
+        except InvalidURL as exc:
+            return PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds")).fail("invalid", str(exc))
         host, parts = site_of(url), urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        try:
-            self.policy.check(url)  # before anything is fetched from the host, robots.txt included
-        except InvalidURL as exc:
+        if reason := self.politeness.site(host).open_reason:  # a site that keeps failing is not even looked up
+            return PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds")).fail("circuit_open", reason)
+        try:  # early and cheap; the guard proxy checks again the address each connection really goes to
+            await asyncio.to_thread(self.guard.target, host, parts.port or (443 if parts.scheme == "https" else 80))
+        except Refusal as refusal:
             cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
-            return cap.fail("refused", str(exc))
+            self.politeness.record(host, False, refusal.kind, None, str(refusal))
+            return cap.fail(refusal.kind, str(refusal))
         robots = None if self.options.bare else await self._robots_txt(origin)
         refusal = self.politeness.disallowed(host, origin, url)
         if refusal is not None:
@@ -262,7 +327,8 @@ class Capturer:
         """Ask the server whether ``url`` changed since ``previous`` (one plain HTTP request, a politeness slot)."""
         await self.politeness.wait_turn(host, origin)
         agent = self.options.user_agent or f"Mozilla/5.0 (compatible; {self.options.politeness.robots_agent}/{minedag.__version__})"
-        return await asyncio.to_thread(unchanged, url, previous, host_rules=self.options.host_rules,
+        assert self._own is not None
+        return await asyncio.to_thread(unchanged, url, previous, proxy_port=self._own.port,
                                        timeout=self.options.nav_timeout_s, user_agent=agent)
 
     async def _capture_once(self, url: str, origin: str) -> PageCapture:
@@ -271,7 +337,8 @@ class Capturer:
         cap.viewport = {"width": o.viewport_width, "height": o.viewport_height, "mobile": o.emulation == "mobile"}
         started = time.perf_counter()
         try:
-            await asyncio.wait_for(self._capture_into(cap, origin, mobile=o.emulation == "mobile"), o.capture_timeout_s)
+            async with asyncio.timeout(o.capture_timeout_s) as deadline:
+                await self._capture_into(cap, origin, mobile=o.emulation == "mobile", deadline=deadline)
             if o.emulation == "both" and cap.ok:
                 cap.mobile = await asyncio.wait_for(self._mobile_pass(url), o.capture_timeout_s)
         except TimeoutError:
@@ -301,10 +368,12 @@ class Capturer:
             await PageProbe.enable(cdp)
         return tab
 
-    async def _capture_into(self, cap: PageCapture, origin: str, *, mobile: bool) -> None:
+    async def _capture_into(self, cap: PageCapture, origin: str, *, mobile: bool, deadline: asyncio.Timeout) -> None:
         o = self.options
         t_setup = time.perf_counter()
         sc = await self._context(site_of(cap.url), mobile)
+        assert sc.listener is not None
+        mark = len(sc.listener.events)
         tab: _Tab | None = None
         reusable = False
         try:
@@ -317,6 +386,8 @@ class Capturer:
                 await probe.start()
             cap.timing["setup_ms"] = round((time.perf_counter() - t_setup) * 1000, 1)
             await self.politeness.wait_turn(site_of(cap.url), origin)  # the site's delay counts from request to request
+            # The capture's time counts from its turn: a long Crawl-delay is not a hung page.
+            deadline.reschedule(asyncio.get_running_loop().time() + o.capture_timeout_s)
             t0 = time.perf_counter()
             try:
                 response = await page.goto(cap.url, wait_until="load", timeout=o.nav_timeout_s * 1000)
@@ -327,6 +398,9 @@ class Capturer:
             except PlaywrightError as exc:
                 self._record_main_request(cap, probe)
                 kind, message = _classify(exc, self._browser)
+                blocked = sc.listener.since(mark)
+                if "ERR_TUNNEL_CONNECTION_FAILED" in message and blocked:  # the guard refused it or a redirect hop
+                    kind, message = str(blocked[-1]["kind"]), str(blocked[-1]["reason"])
                 if kind == "aborted" and cap.content_type and not cap.content_type.startswith(_HTML_TYPES):
                     kind, message = "not_html", f"not HTML: {cap.content_type} (downloads are disabled)"
                 cap.fail(kind, message)
@@ -336,6 +410,13 @@ class Capturer:
                 return
             cap.timing["navigate_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             await self._record_response(cap, response)
+            if guard_said := cap.response_headers.get(GUARD_HEADER):  # the guard answered, not the server
+                cap.status, cap.http_error, cap.content_hash, cap.raw_html = None, False, None, ""
+                kind, _, reason = guard_said.partition(": ")
+                cap.fail(kind, reason)
+                await probe.stop()
+                reusable = True
+                return
             if o.bare:
                 cap.rendered_html = await page.content()
                 cap.ok = reusable = True
@@ -356,13 +437,19 @@ class Capturer:
             cap.rendered_html = (await page.content())[: o.max_html_bytes]
             cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
+            cap.storage_values = await page.evaluate(_STORAGE_JS)
             cap.ok = reusable = True
+            if page.url != cap.final_url and _guarded(page.url, sc.listener.since(mark)):
+                cap.fail("refused", f"the page navigated on to {page.url[:300]}, which the guard refused")
         finally:
+            cap.blocked_requests = sc.listener.since(mark)
             if tab is not None:
                 tab.probe = None
                 cap.dialogs, cap.popups = tab.dialogs, tab.popups
                 if tab.crashed:
-                    cap.fail("crash", "the renderer crashed while the page was captured")
+                    killed = self.watchdog.kills_since(t_setup)
+                    cap.fail(*(("too_large", f"{killed[-1].reason} (killed)") if killed else
+                               ("crash", "the renderer crashed while the page was captured")))
                     reusable = False
             if tab is not None and reusable and not sc.retiring and len(sc.idle) < o.idle_tabs_per_site:
                 sc.idle.append(tab)
@@ -522,6 +609,12 @@ def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
     return asyncio.run(run())
 
 
+@functools.cache
+def _warn_unsandboxed() -> None:  # once per process
+    log.warning("Chromium's renderers run without their sandbox (as root, or MINEDAG_SANDBOX=off): run minedag as "
+                "an ordinary user to keep it; README, Security")
+
+
 def _classify(exc: Exception, browser: Browser | None) -> tuple[str, str]:
     text = str(exc).split("\n")[0][:300]
     if browser is None or not browser.is_connected() or "Browser has been closed" in text or "browser has disconnected" in text:
@@ -533,9 +626,19 @@ def _classify(exc: Exception, browser: Browser | None) -> tuple[str, str]:
     for code, kind in _NET_ERRORS.items():
         if code in text:
             return kind, f"{code.replace('ERR_', 'net::ERR_')}: {text}"
+    if "ERR_TUNNEL_CONNECTION_FAILED" in text:
+        return "connection", f"net::ERR_TUNNEL_CONNECTION_FAILED (the guard proxy did not connect): {text}"
     if "Target page, context or browser has been closed" in text:
         return "crash", f"the page was closed while it was captured: {text}"
     return "error", text
+
+
+def _guarded(url: str, blocked: list[dict[str, Any]]) -> bool:
+    """True if ``url`` (or its host:port, for tunnels) is among what the guard refused."""
+    parts = urlsplit(url)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    hostport = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    return any(e["target"] in (url[:300], hostport) or str(e["target"]).startswith(url[:300]) for e in blocked)
 
 
 async def _close_quietly(context: BrowserContext) -> None:

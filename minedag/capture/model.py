@@ -32,7 +32,7 @@ class PageCapture:
     url: str
     ok: bool = False
     error: str | None = None
-    error_kind: str | None = None  # timeout | dns | connection | not_html | crash | too_large | refused | robots | browser...
+    error_kind: str | None = None  # timeout | dns | no_such_host | connection | not_html | crash | too_large | refused | robots | corrupt...
     final_url: str | None = None
     status: int | None = None
     http_error: bool = False
@@ -53,6 +53,9 @@ class PageCapture:
     cls: float | None = None
     layers: list[dict[str, Any]] = field(default_factory=list)  # CDP LayerTree
     network: list[dict[str, Any]] = field(default_factory=list)
+    # What the guard refused (or cut) while this page was captured: kind, target, reason. Contexts are per site,
+    # so a sibling page of the same site captured at the same moment can share an entry.
+    blocked_requests: list[dict[str, Any]] = field(default_factory=list)
     console: list[dict[str, Any]] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: int = 0
@@ -71,12 +74,15 @@ class PageCapture:
     versions: dict[str, str] = field(default_factory=dict)
     schema_version: int = CAPTURE_SCHEMA_VERSION
 
-    # Not serialised: the PNG bytes go to the store separately, content-addressed.
+    # Not serialised: the PNG bytes go to the store separately, content-addressed; the page's storage values
+    # are only used to mask them elsewhere (``capture.redact``).
     screenshot: bytes | None = field(default=None, repr=False, compare=False)
+    storage_values: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data.pop("screenshot")
+        data.pop("storage_values")
         return data
 
     @classmethod

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from protego import Protego
 
 # Failures that say "this host is in trouble" (not "this page is odd").
-_HOST_FAILURES = {"timeout", "connection", "dns", "tls"}
+_HOST_FAILURES = {"timeout", "connection", "dns", "no_such_host", "tls"}
 
 
 @dataclass
@@ -35,6 +35,7 @@ class PolitenessRules:
         respect_robots: skip URLs robots.txt disallows for ``robots_agent``.
         robots_agent: the user-agent token matched against robots.txt groups.
         min_delay_s: minimum time between two page loads on one site (Crawl-delay wins when larger).
+        max_crawl_delay_s: a robots.txt Crawl-delay above this is taken as this (86400 would stall a run for a day).
         jitter: random extra delay, as a share of the delay.
         max_backoff_s: cap on a 429/503 back-off (Retry-After larger than this is capped).
         retries_on_throttle: how many times a 429/503 page is tried again after backing off.
@@ -47,6 +48,7 @@ class PolitenessRules:
     respect_robots: bool = True
     robots_agent: str = "minedag"
     min_delay_s: float = 0.0
+    max_crawl_delay_s: float = 30.0
     jitter: float = 0.2
     max_backoff_s: float = 60.0
     retries_on_throttle: int = 2
@@ -110,7 +112,7 @@ class Politeness:
     def delay(self, host: str, origin: str) -> float:
         robots = self.robots.get(origin)
         crawl_delay = robots.crawl_delay(self.rules.robots_agent) if robots is not None and self.rules.respect_robots else None
-        return max(self.rules.min_delay_s, float(crawl_delay or 0.0))
+        return max(self.rules.min_delay_s, min(float(crawl_delay or 0.0), self.rules.max_crawl_delay_s))
 
     async def wait_turn(self, host: str, origin: str) -> None:
         """Sleep until this site may be loaded again, then book the next slot."""

@@ -1,12 +1,13 @@
 import json
-from pathlib import Path
+import socket
 
 import dagster as dg
+import psutil
 
-from minedag.defs.partitions import MINING_BATCH, url_partitions
+from minedag.defs.partitions import HOST_TAG, MINING_BATCH, PID_TAG, url_partitions
 from minedag.mining import RANGE_END, RANGE_START, covering_ranges
 from minedag.settings import data_dir
-from minedag.urlfile import parse_lines
+from minedag.urlfile import FilePosition, parse_lines, read_new_lines
 
 # Lines read per tick: a 100,000-line file is taken in a few ticks, never timing one out.
 LINES_PER_TICK = 20_000
@@ -21,29 +22,29 @@ mining_selection = dg.AssetSelection.groups("capture", "profiles")
 )
 def url_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     folder = data_dir() / "urls"
-    cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
+    cursor: dict[str, object] = json.loads(context.cursor) if context.cursor else {}
     new_cursor = dict(cursor)
     known = set(context.instance.get_dynamic_partitions(url_partitions.name))
     fresh: list[str] = []
     notes: list[str] = []
     budget = LINES_PER_TICK
     for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
-        done = cursor.get(path.name, 0)
         if budget <= 0:
             break
-        lines = _lines(path, done, budget)
+        lines, first, position = read_new_lines(path, FilePosition.from_json(cursor.get(path.name)), budget)
+        new_cursor[path.name] = position.to_json()
         if not lines:
             continue
-        parsed = parse_lines(lines, start=done + 1)
+        parsed = parse_lines(lines, start=first)
         new = [u for u in parsed.urls if u not in known]
         known.update(new)
         fresh.extend(new)
-        new_cursor[path.name] = done + len(lines)
         budget -= len(lines)
         notes.append(f"{path.name}: +{len(new)} new, {parsed.duplicates + len(parsed.urls) - len(new)} duplicates, "
                      f"{len(parsed.rejected)} rejected" + "".join(f"\n  line {n}: {r}" for n, _t, r in parsed.rejected[:20]))
     if not fresh:
-        return dg.SkipReason("no new URLs in data/urls/*.txt" + ("; " + "; ".join(notes) if notes else ""))
+        return dg.SensorResult(skip_reason="no new URLs in data/urls/*.txt" + ("; " + "; ".join(notes) if notes else ""),
+                               cursor=json.dumps(new_cursor))
     for note in notes:
         context.log.info(note)
     runs = [
@@ -59,18 +60,6 @@ def url_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
         dynamic_partitions_requests=[url_partitions.build_add_request(fresh)],
         cursor=json.dumps(new_cursor),
     )
-
-
-def _lines(path: Path, skip: int, limit: int) -> list[str]:
-    out: list[str] = []
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle):
-            if number < skip:
-                continue
-            if len(out) >= limit:
-                break
-            out.append(line)
-    return out
 
 
 # Declarative automation (profiles eager after their capture, aggregates and bundles hourly) needs a running
@@ -158,3 +147,29 @@ def retry_failed_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult 
         return dg.SkipReason(summary)
     context.log.info(summary)
     return dg.SensorResult(run_requests=batched_requests(order, due, f"retry:{now.isoformat()}"), cursor=json.dumps(cursor))
+
+
+def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the STARTED runs of this machine whose process is gone (``kill -9``) and free their pool slots.
+
+    Dagster's run monitoring does this for launchers that report worker health (Kubernetes); the default
+    launcher does not, so without this a killed mining run would hold its ``browser`` slot for ever.
+    """
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED],
+                                                             tags={HOST_TAG: socket.gethostname()}))
+    reaped = []
+    for record in records:
+        run, pid = record.dagster_run, int(record.dagster_run.tags.get(PID_TAG, "0") or 0)
+        if pid and not psutil.pid_exists(pid):
+            instance.report_run_failed(run, f"minedag: the run's process {pid} is gone (killed?); run marked failed "
+                                            "and its browser-pool slot freed")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            reaped.append(run.run_id)
+    return reaped
+
+
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Fails mining runs whose process was killed and gives their browser-pool slots back.")
+def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    reaped = reap_dead_runs(context.instance)
+    return dg.SkipReason(f"reaped {len(reaped)} dead runs: {', '.join(reaped)}" if reaped else "no dead runs")

@@ -12,7 +12,8 @@ from minedag.settings import bundles_dir
 
 functionality_partitions = dg.StaticPartitionsDefinition([f.name for f in FUNCTIONALITIES])
 
-CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate", "domain_disjoint_splits")
+CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate",
+          "no_input_alone_predicts_a_target", "domain_disjoint_splits")
 
 
 def _description() -> str:

@@ -1,8 +1,11 @@
+import os
+import socket
+
 import dagster as dg
 
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
-from minedag.defs.partitions import BROWSER_POOL, mining_backfill_policy, url_partitions
+from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_backfill_policy, url_partitions
 from minedag.defs.resources import BrowserResource, StoreResource
 
 CAPTURE_VERSION = "1"
@@ -21,6 +24,8 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
     """One Chromium navigation per URL: response, raw and rendered HTML, DOM snapshot with computed styles,
     accessibility tree, performance metrics and paint timing, layer tree, network and console logs, CSS/JS
     coverage, axe-core results and a screenshot. Failed pages are stored too, with the reason."""
+    # Which process holds this run's browser-pool slot: if it is killed, `dead_run_sensor` frees the slot.
+    context.instance.add_run_tags(context.run.run_id, {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
     urls = list(context.partition_keys)
     target = store.get()
     results: list[tuple[PageCapture, str]] = []

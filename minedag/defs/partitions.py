@@ -7,4 +7,5 @@ url_partitions = dg.DynamicPartitionsDefinition(name="urls")
 MINING_BATCH = 50
 # Mining runs claim a slot of this pool (one Chromium each); its limit is set in dagster.yaml.
 BROWSER_POOL = "browser"
+PID_TAG, HOST_TAG = "minedag/pid", "minedag/host"  # the process that runs a mining step, and its machine
 mining_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=MINING_BATCH)

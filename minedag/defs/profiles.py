@@ -12,7 +12,7 @@ from minedag.plots import quality_histogram
 from minedag.profiles import MiningProfile, all_profiles, extract_record
 from minedag.profiles.page import PageView
 from minedag.profiles.spec import BASE_COLUMNS
-from minedag.store import Store
+from minedag.store import CorruptFile, Store
 
 
 def column_schema(profile: MiningProfile) -> dg.TableSchema:
@@ -69,10 +69,7 @@ def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefiniti
             if not todo:  # same capture, same profile versions: the stored records stand (an unchanged page)
                 skipped += 1
                 continue
-            if pointer is None:
-                capture, capture_id = PageCapture(url=url).fail("missing", "page_capture has not been materialized for this URL"), None
-            else:
-                capture, capture_id = target.load_capture_id(pointer.capture_id), pointer.capture_id
+            capture, capture_id = _load(target, url, pointer.capture_id if pointer else None)
             view = PageView(capture)
             for profile in todo:
                 row = extract_record(profile, capture, capture_id, view=view)
@@ -91,6 +88,16 @@ def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefiniti
                 "batch_mean_quality": round(sum(r["quality"] for r in ok) / len(ok), 1) if ok else 0.0})
 
     return _profiles
+
+
+def _load(store: Store, url: str, capture_id: str | None) -> tuple[PageCapture, str | None]:
+    """The capture to extract from; a failed one (a failed record, not a failed batch) when there is none to read."""
+    if capture_id is None:
+        return PageCapture(url=url).fail("missing", "page_capture has not been materialized for this URL"), None
+    try:
+        return store.load_capture_id(capture_id), capture_id
+    except CorruptFile as exc:  # quarantined: the next page_capture run captures the page again
+        return PageCapture(url=url).fail("corrupt", str(exc)), None
 
 
 def _extracted(store: Store, profile: str, urls: list[str]) -> dict[str, tuple[str, str]]:

@@ -18,8 +18,10 @@ class BrowserResource(dg.ConfigurableResource):
     """
 
     executable_path: str | None = Field(default=None, description="Chromium binary; unset = $MINEDAG_CHROMIUM or Debian's.")
-    host_rules: str = Field(default="", description="Chromium --host-resolver-rules, e.g. 'MAP *.test 127.0.0.1:8000'.")
+    host_rules: str = Field(default="", description="Where names go, in Chromium's --host-resolver-rules syntax, e.g. "
+                                                    "'MAP *.test 127.0.0.1:8000' (applied by minedag's guard proxy).")
     allow_hosts: list[str] = Field(default_factory=lambda: ["*.test"], description="Hosts/CIDRs allowed despite private addresses.")
+    redact_emails: bool = Field(default=False, description="Mask e-mail addresses in captures (secrets are always masked).")
     serve_sample_site: bool = Field(default=True, description="Serve data/site for *.test hosts during the run.")
     pages_in_flight: int = Field(default=4, description="Pages captured concurrently (about 2 per core).")
     nav_timeout_s: float = 20.0
@@ -32,6 +34,10 @@ class BrowserResource(dg.ConfigurableResource):
     pages_per_site: int = Field(default=2, description="Pages of one site captured at once.")
     politeness_dir: str = Field(default="", description="Folder where every run books per-site page-load slots "
                                                          "(delays hold across concurrent runs); empty = <store>/politeness.")
+    max_renderer_mb: int = Field(default=1024, description="Resident memory one page's renderer may use; above, it "
+                                                            "is killed and the page fails as too_large.")
+    max_renderers_mb: int = Field(default=2560, description="Resident memory all renderers may use together (size the "
+                                                             "pod for this plus about 700 MB).")
     incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
                                                          "and keep the earlier capture when the page did not change.")
 
@@ -56,7 +62,8 @@ class BrowserResource(dg.ConfigurableResource):
             executable_path=self.executable_path, host_rules=host_rules, allow_hosts=tuple(self.allow_hosts),
             pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s, capture_timeout_s=self.capture_timeout_s,
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
-            pages_per_site=self.pages_per_site,
+            pages_per_site=self.pages_per_site, redact_emails=self.redact_emails,
+            max_renderer_mb=self.max_renderer_mb, max_renderers_mb=self.max_renderers_mb,
             politeness=PolitenessRules(respect_robots=self.respect_robots, robots_agent=self.robots_agent,
                                        min_delay_s=self.min_delay_s, shared_state_dir=self.politeness_dir or str(store_dir() / "politeness")),
         )

@@ -167,19 +167,38 @@ def norm_text(text: str | None) -> str:
 
 def eval_readability(root: Path) -> tuple[dict[str, float], list[str]]:
     index = json.loads((root / "expected_index.json").read_text())
-    hits = {"title": [0, 0], "lang": [0, 0], "site_name": [0, 0]}
+    hits = {"title": [0, 0], "lang": [0, 0], "site_name": [0, 0], "content_author": [0, 0], "content_published": [0, 0],
+            "content_language": [0, 0]}
     misses = []
+    content = get_profile("content_extractor")
     for entry in index["pages"]:
         folder = root / "pages" / entry["page"]
         html = (folder / "source.html").read_text(encoding="utf-8", errors="replace")
         expected = entry["expected"]
-        meta = PageView(PageCapture(url="http://fakehost/test/page.html", ok=True, raw_html=html, rendered_html=html)).metadata
+        capture = PageCapture(url="http://fakehost/test/page.html", ok=True, status=200, raw_html=html, rendered_html=html)
+        view = PageView(capture)
+        meta = view.metadata
         for field, key in (("title", "title"), ("lang", "lang"), ("site_name", "siteName")):
             ok = norm_text(meta[field]) == norm_text(expected.get(key))
             hits[field][0] += ok
             hits[field][1] += 1
             if not ok:
                 misses.append(f"readability {entry['page']} {field}: {meta[field]!r} != {expected.get(key)!r}")
+        # content_extractor against Readability's byline, date and language, where Readability gives one (Readability
+        # is a peer heuristic, not ground truth: a byline with "By " or a job title counts when it contains ours).
+        record = extract_record(content, capture, view=view)
+        for field, key, agree in (
+                ("content_author", "byline", lambda ours, want: bool(ours) and norm_text(ours) in norm_text(want)),
+                ("content_published", "publishedTime", lambda ours, want: bool(ours) and want.startswith(ours)),
+                ("content_language", "lang", lambda ours, want: norm_text(ours) == norm_text(want))):
+            want = expected.get(key)
+            ours = record[{"content_author": "author", "content_published": "published", "content_language": "language"}[field]]
+            if want:
+                ok = agree(ours, want)
+                hits[field][0] += ok
+                hits[field][1] += 1
+                if not ok:
+                    misses.append(f"readability {entry['page']} {field}: {ours!r} != {want!r}")
     return ({f"readability_{k}": _share(v) for k, v in hits.items()}, misses)
 
 
@@ -291,11 +310,19 @@ def _share(pair: list[int]) -> float:
     return round(pair[0] / pair[1], 4) if pair[1] else 0.0
 
 
-def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | None = None) -> dict[str, float]:
-    """Every corpus score (0-1). Captures go through the real browser; misses are printed when ``console`` is set."""
+def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | None = None,
+                    labels: Path | None = None) -> dict[str, float]:
+    """Every corpus score (0-1), and the labelled-page scores when ``labels`` (default: ``<root>/../labels``)
+    exists. Captures go through the real browser; misses are printed when ``console`` is set."""
+    from minedag.evaluation.labels import eval_labels
+
     scores: dict[str, float] = {}
     misses: list[str] = []
-    for part in (eval_extruct(root / "extruct"), eval_readability(root / "readability")):
+    labels = labels or root.parent / "labels"
+    parts = [eval_extruct(root / "extruct"), eval_readability(root / "readability")]
+    if labels.is_dir():
+        parts.append(eval_labels(labels, root))
+    for part in parts:
         scores.update(part[0])
         misses += part[1]
     lh_index = json.loads((root / "lighthouse-seo" / "expected_index.json").read_text())

@@ -10,9 +10,10 @@ import pkgutil
 from functools import cache
 
 from minedag.profiles.record import extract_record
-from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError
+from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError, entries, record
 
-__all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "all_profiles", "extract_record", "get_profile"]
+__all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "all_profiles", "entries", "extract_record", "get_profile",
+           "record"]
 
 _INFRASTRUCTURE = {"spec", "record", "page"}
 

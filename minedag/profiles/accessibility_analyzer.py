@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import INTERACTIVE_ROLES, PageView, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 LANDMARK_ROLES = ("banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region")
 
@@ -62,26 +62,40 @@ def _has_label(doc: Any, field: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="accessibility_analyzer",
-    version="1",
+    version="2",
     description="WCAG accessibility of a page: axe-core violations by rule and impact, labels, alt text, landmarks and the AX tree.",
     reads=("axe", "ax_tree", "rendered_html"),
     extract=extract,
     attributes=(
         Attribute("violation_rules", pa.list_(pa.string()), "Ids of the axe-core rules the page violates (e.g. image-alt).", required=True),
-        Attribute("violations", pa.string(), "JSON: per violated rule its impact, WCAG tags, node count and CSS targets."),
-        Attribute("violation_nodes", pa.int64(), "Number of elements that violate any axe-core rule.", required=True),
-        Attribute("violations_by_impact", pa.string(), "JSON: violating elements by impact (minor, moderate, serious, critical)."),
+        Attribute("violations", pa.string(), "JSON: per violated rule its impact, WCAG tags, node count and CSS targets.",
+                  nested=pa.list_(record(rule=pa.string(), impact=pa.string(), wcag=pa.list_(pa.string()), nodes=pa.int64(), targets=pa.list_(pa.list_(pa.string()))))),
+        Attribute("violation_nodes", pa.int64(), "Number of elements that violate any axe-core rule.", required=True,
+                  derives_from=("violations", "violation_rules")),
+        Attribute("violations_by_impact", pa.string(), "JSON: violating elements by impact (minor, moderate, serious, critical).",
+                  nested=record(minor=pa.int64(), moderate=pa.int64(), serious=pa.int64(), critical=pa.int64()),
+                  derives_from=("violations", "violation_rules")),
         Attribute("axe_outcomes", pa.struct([("passes", pa.int64()), ("incomplete", pa.int64()), ("inapplicable", pa.int64())]),
-                  "How many axe-core rules passed, need review (incomplete) or did not apply."),
-        Attribute("contrast_failures", pa.int64(), "Elements whose text fails WCAG colour contrast (axe color-contrast)."),
-        Attribute("form_label_coverage", pa.float64(), "Share of form fields with an accessible label (null without fields)."),
-        Attribute("image_alt_coverage", pa.float64(), "Share of images with alt text or a presentational role."),
+                  "How many axe-core rules passed, need review (incomplete) or did not apply.",
+                  derives_from=("violations", "violation_rules")),
+        Attribute("contrast_failures", pa.int64(), "Elements whose text fails WCAG colour contrast (axe color-contrast).",
+                  derives_from=("violations", "violation_rules")),
+        Attribute("form_label_coverage", pa.float64(), "Share of form fields with an accessible label (null without fields).",
+                  derives_from=("violation_rules", "violations")),
+        Attribute("image_alt_coverage", pa.float64(), "Share of images with alt text or a presentational role.",
+                  derives_from=("violation_rules", "violations")),
         Attribute("landmarks", pa.list_(pa.string()), "ARIA landmark roles present (banner, navigation, main, contentinfo...)."),
-        Attribute("heading_order_ok", pa.bool_(), "Headings never skip a level going down (h2 then h4 fails)."),
-        Attribute("lang", pa.string(), "The lang attribute of <html>: screen readers pick a voice from it."),
-        Attribute("aria_misuse", pa.int64(), "Elements violating axe's aria-* rules (invalid roles, attributes, names)."),
-        Attribute("focus", pa.string(), "JSON: focusable elements in the AX tree and elements with a positive tabindex."),
-        Attribute("ax_roles", pa.string(), "JSON: distribution of roles in the accessibility tree (top 40)."),
-        Attribute("unnamed_interactive", pa.int64(), "Interactive AX nodes (buttons, links, fields) without an accessible name."),
+        Attribute("heading_order_ok", pa.bool_(), "Headings never skip a level going down (h2 then h4 fails).",
+                  derives_from=("violation_rules", "violations")),
+        Attribute("lang", pa.string(), "The lang attribute of <html>: screen readers pick a voice from it.",
+                  derives_from=("violation_rules", "violations")),
+        Attribute("aria_misuse", pa.int64(), "Elements violating axe's aria-* rules (invalid roles, attributes, names).",
+                  derives_from=("violations", "violation_rules")),
+        Attribute("focus", pa.string(), "JSON: focusable elements in the AX tree and elements with a positive tabindex.",
+                  nested=record(focusable=pa.int64(), positive_tabindex=pa.int64())),
+        Attribute("ax_roles", pa.string(), "JSON: distribution of roles in the accessibility tree (top 40).",
+                  nested=entries(pa.int64())),
+        Attribute("unnamed_interactive", pa.int64(), "Interactive AX nodes (buttons, links, fields) without an accessible name.",
+                  derives_from=("violation_rules", "violations")),
     ),
 )

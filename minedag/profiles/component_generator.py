@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import Element, PageView, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 
 def component_type(e: Element) -> str | None:
@@ -176,22 +176,33 @@ def _depth(elements: list[Element]) -> int:
 
 PROFILE = MiningProfile(
     name="component_generator",
-    version="1",
+    version="2",
     description="Reusable UI components of the page (nav, cards, buttons, forms, modals, tables...) with structure, props, styles and states.",
     reads=("dom_snapshot", "stylesheets"),
     extract=extract,
     attributes=(
-        Attribute("component_types", pa.list_(pa.string()), "Kinds of UI component present (nav, card, button, form, modal...).", required=True),
-        Attribute("components", pa.string(), "JSON: number of instances of each component type."),
-        Attribute("component_count", pa.int64(), "Total component instances detected.", required=True),
-        Attribute("signatures", pa.string(), "JSON: subtree signatures (type:hash of the tag structure) with instance counts."),
+        Attribute("component_types", pa.list_(pa.string()), "Kinds of UI component present (nav, card, button, form, modal...).", required=True,
+                  derives_from=("components",)),
+        Attribute("components", pa.string(), "JSON: number of instances of each component type.",
+                  nested=entries(pa.int64())),
+        Attribute("component_count", pa.int64(), "Total component instances detected.", required=True,
+                  derives_from=("components",)),
+        Attribute("signatures", pa.string(), "JSON: subtree signatures (type:hash of the tag structure) with instance counts.",
+                  nested=entries(pa.int64()),
+                  derives_from=("components", "prop_types")),
         Attribute("reusability_score", pa.float64(), "Share of component instances whose signature occurs more than once."),
-        Attribute("prop_types", pa.string(), "JSON: for repeated components, attributes that vary between instances and their inferred types."),
-        Attribute("style_patterns", pa.string(), "JSON: the typical display, colours, radius, padding and shadow of each component type."),
-        Attribute("layout_methods", pa.string(), "JSON: elements laid out with flex, grid and absolute/fixed/sticky positioning."),
+        Attribute("prop_types", pa.string(), "JSON: for repeated components, attributes that vary between instances and their inferred types.",
+                  nested=entries(entries(pa.string()))),
+        Attribute("style_patterns", pa.string(), "JSON: the typical display, colours, radius, padding and shadow of each component type.",
+                  nested=entries(entries(pa.string()))),
+        Attribute("layout_methods", pa.string(), "JSON: elements laid out with flex, grid and absolute/fixed/sticky positioning.",
+                  nested=entries(pa.int64())),
         Attribute("responsive_breakpoints", pa.list_(pa.int64()), "Pixel widths at which the stylesheets change layout."),
-        Attribute("accessibility_features", pa.string(), "JSON: ARIA and role attributes used per component type."),
-        Attribute("animations", pa.string(), "JSON: animated elements, animation names and elements with transitions."),
+        Attribute("accessibility_features", pa.string(), "JSON: ARIA and role attributes used per component type.",
+                  nested=entries(entries(pa.int64())),
+                  derives_from=("components",)),
+        Attribute("animations", pa.string(), "JSON: animated elements, animation names and elements with transitions.",
+                  nested=record(animated_elements=pa.int64(), names=pa.list_(pa.string()), transitions=pa.int64())),
         Attribute("state_patterns", pa.list_(pa.string()), "Interaction states in use: hover, focus, disabled, expanded, selected, checked..."),
         Attribute("max_nesting_depth", pa.int64(), "Deepest element nesting in the rendered DOM."),
     ),

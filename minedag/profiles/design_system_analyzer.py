@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import PageView, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 _SPACING = ("margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top", "padding-right",
             "padding-bottom", "padding-left", "gap")
@@ -129,25 +129,35 @@ def _px(value: str) -> float:
 
 PROFILE = MiningProfile(
     name="design_system_analyzer",
-    version="1",
+    version="2",
     description="The page's design system from computed styles: colours, type, spacing, radii, shadows, tokens and how consistently they are used.",
     reads=("dom_snapshot", "stylesheets"),
     extract=extract,
     attributes=(
-        Attribute("palette", pa.string(), "JSON: colours (hex) used for text and backgrounds, with usage counts.", required=True),
-        Attribute("color_count", pa.int64(), "Number of distinct colours in use.", required=True),
+        Attribute("palette", pa.string(), "JSON: colours (hex) used for text and backgrounds, with usage counts.", required=True,
+                  nested=entries(pa.int64())),
+        Attribute("color_count", pa.int64(), "Number of distinct colours in use.", required=True,
+                  derives_from=("palette",)),
         Attribute("font_families", pa.list_(pa.string()), "Primary font families in use, most used first.", required=True),
-        Attribute("type_scale", pa.string(), "JSON: computed font sizes with usage counts, smallest first."),
+        Attribute("type_scale", pa.string(), "JSON: computed font sizes with usage counts, smallest first.",
+                  nested=entries(pa.int64())),
         Attribute("font_weights", pa.list_(pa.string()), "Distinct font weights in use."),
         Attribute("line_heights", pa.list_(pa.string()), "Most used computed line heights."),
-        Attribute("spacing_scale", pa.string(), "JSON: margin, padding and gap values with usage counts."),
+        Attribute("spacing_scale", pa.string(), "JSON: margin, padding and gap values with usage counts.",
+                  nested=entries(pa.int64())),
         Attribute("radii", pa.list_(pa.string()), "Distinct border radii in use."),
         Attribute("shadows", pa.list_(pa.string()), "Most used box shadows."),
-        Attribute("custom_properties", pa.string(), "JSON: CSS custom properties (design tokens) declared by the stylesheets."),
+        Attribute("custom_properties", pa.string(), "JSON: CSS custom properties (design tokens) declared by the stylesheets.",
+                  nested=entries(pa.string())),
         Attribute("breakpoints", pa.list_(pa.int64()), "Pixel breakpoints of the stylesheets' @media queries."),
         Attribute("z_index_scale", pa.list_(pa.int64()), "Distinct z-index values on positioned elements."),
-        Attribute("consistency_score", pa.float64(), "Percent of colour, font-size and spacing uses that are on the site's scale.", required=True),
-        Attribute("off_scale_values", pa.string(), "JSON: values that break the scale, with kind and count."),
-        Attribute("design_tokens", pa.string(), "JSON: the tokens in W3C Design Tokens (DTCG) format, each with a stable id."),
+        Attribute("consistency_score", pa.float64(), "Percent of colour, font-size and spacing uses that are on the site's scale.", required=True,
+                  derives_from=("off_scale_values", "palette", "type_scale", "spacing_scale", "custom_properties")),
+        Attribute("off_scale_values", pa.string(), "JSON: values that break the scale, with kind and count.",
+                  nested=pa.list_(record(kind=pa.string(), value=pa.string(), count=pa.int64())),
+                  derives_from=("palette", "type_scale", "spacing_scale", "custom_properties")),
+        Attribute("design_tokens", pa.string(), "JSON: the tokens in W3C Design Tokens (DTCG) format, each with a stable id.",
+                  nested=pa.json_(),
+                  derives_from=("custom_properties",)),
     ),
 )

@@ -39,6 +39,10 @@ class Element:
         return bool(self.bounds and self.bounds[2] > 0 and self.bounds[3] > 0 and self.styles.get("visibility") != "hidden")
 
 
+_SUBRESOURCE_TYPES = {"Stylesheet", "Script", "Font", "Image", "Media", "XHR", "Fetch"}
+_PLACEHOLDER = re.compile(r"\blorem ipsum\b|\bdolor sit amet\b|\bconsectetur adipiscing\b", re.I)
+
+
 class PageView:
     """Lazily parsed views of a ``PageCapture``: computed once, read by every profile."""
 
@@ -108,33 +112,65 @@ class PageView:
 
     @cached_property
     def text(self) -> str:
+        """The body's text without scripts, styles, ``<noscript>`` and ``<template>`` (the shared tree is only read)."""
         body = self.doc.find(".//body") if self.doc is not None else None
         if body is None:
             return ""
-        for bad in body.xpath(".//script|.//style|.//noscript|.//template"):
-            bad.drop_tree()
-        return re.sub(r"\s+", " ", body.text_content()).strip()
+        return re.sub(r"\s+", " ", "".join(_VISIBLE_TEXT(body))).strip()
 
     @cached_property
     def words(self) -> int:
         return len(re.findall(r"\w+", self.text))
 
     @cached_property
+    def quality_penalties(self) -> list[tuple[float, str]]:
+        """What makes the captured page worse training material than it looks, as (points off, reason); computed
+        once per page for every profile's quality score."""
+        capture = self.capture
+        out: list[tuple[float, str]] = []
+        if capture.http_error:
+            out.append((30, f"HTTP status {capture.status}: an error page"))
+        failed = [k.split(":", 1)[1] for k in capture.timing if k.startswith("failed:")]
+        if failed:
+            out.append((min(10, 3 * len(failed)), "collectors failed: " + ", ".join(failed)))
+        # What the page itself loads; not the favicon or pings the browser sends on its own schedule ("Other").
+        subresources = [r for r in capture.network if r.get("type") in _SUBRESOURCE_TYPES]
+        broken = [r for r in subresources if r.get("failed") or (r.get("status") or 0) >= 400]
+        if broken:  # what did not load did not shape the layout, colours and timings the attributes describe
+            styles = sum(1 for r in broken if r.get("type") == "Stylesheet")
+            out.append((min(10, 2 + 8 * len(broken) / len(subresources)) + (5 if styles else 0),
+                        f"{len(broken)} of {len(subresources)} subresources did not load"
+                        + (f" ({styles} stylesheets)" if styles else "")))
+        if capture.page_errors:
+            out.append((min(6, 2 * len(capture.page_errors)), f"{len(capture.page_errors)} page errors"))
+        words = self.words
+        if words < 50:
+            out.append((10, f"thin content: {words} words"))
+        elif words < 150:
+            out.append((4, f"short content: {words} words"))
+        if _PLACEHOLDER.search(self.text):
+            out.append((20, "placeholder text (lorem ipsum)"))
+        return out
+
+    @cached_property
     def links(self) -> list[dict[str, Any]]:
-        """Every ``<a>``: href, absolute URL, text, internal or not."""
+        """Every ``<a>``: href, absolute URL, text, and ``kind``: ``internal`` or ``external`` (an http(s) URL on
+        this host or another), ``fragment`` (``#...``: this page), ``other`` (``javascript:``, ``mailto:``,
+        ``tel:``, other schemes) or ``none`` (no or empty href)."""
         if self.doc is None:
             return []
         host = urlsplit(self.url).hostname
         out = []
         for a in self.doc.iter("a"):
-            href = a.get("href")
-            absolute = urljoin(self.url, href) if href else None
+            href = (a.get("href") or "").strip() or None
+            absolute = absolute_url(self.url, href) if href else None
+            kind = _link_kind(href, absolute, host)
             text = re.sub(r"\s+", " ", a.text_content()).strip() or (a.get("aria-label") or "").strip()
             if not text:
                 img = a.find(".//img")
                 text = (img.get("alt") or "").strip() if img is not None else ""
-            out.append({"href": href, "url": absolute, "text": text, "rel": (a.get("rel") or "").lower(),
-                        "internal": bool(absolute) and urlsplit(absolute).hostname == host, "onclick": a.get("onclick")})
+            out.append({"href": href, "url": absolute, "text": text, "rel": (a.get("rel") or "").lower(), "kind": kind,
+                        "internal": kind == "internal", "external": kind == "external", "onclick": a.get("onclick")})
         return out
 
     def meta(self, name: str) -> str | None:
@@ -254,6 +290,32 @@ class PageView:
                 depth += 1
             out[e.index] = " > ".join(reversed(parts))
         return out
+
+
+def absolute_url(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; ``None`` when it cannot be (an unbalanced IPv6 bracket, a bad port)."""
+    try:
+        joined = urljoin(base, href)
+        urlsplit(joined).port  # noqa: B018 - raises on an invalid port
+    except ValueError:
+        return None
+    return joined
+
+
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")
+
+
+def _link_kind(href: str | None, absolute: str | None, host: str | None) -> str:
+    if not href:
+        return "none"
+    if href.startswith("#"):
+        return "fragment"
+    if not absolute:
+        return "other"
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "other"
+    return "internal" if parts.hostname == host else "external"
 
 
 def _unescape(text: str | None) -> str | None:

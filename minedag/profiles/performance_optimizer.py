@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import PageView, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 _RUNTIME = ("LayoutCount", "RecalcStyleCount", "LayoutDuration", "RecalcStyleDuration", "ScriptDuration",
             "TaskDuration", "JSHeapUsedSize", "JSHeapTotalSize", "Nodes", "JSEventListeners", "DomDepth")
@@ -67,7 +67,7 @@ def _render_blocking(page: PageView) -> list[str]:
 
 PROFILE = MiningProfile(
     name="performance_optimizer",
-    version="1",
+    version="2",
     description="Loading and runtime performance: Core Web Vitals, timing, requests, unused bytes, DOM size and compositing layers.",
     reads=("navigation_timing", "paint", "cls", "network", "css_coverage", "js_coverage", "performance_metrics", "layers"),
     extract=extract,
@@ -78,14 +78,18 @@ PROFILE = MiningProfile(
         Attribute("cls", pa.float64(), "Cumulative Layout Shift during load (unitless; good below 0.1)."),
         Attribute("dom_content_loaded_ms", pa.float64(), "When the HTML was parsed and deferred scripts ran (ms)."),
         Attribute("load_ms", pa.float64(), "When the load event finished (ms).", required=True),
-        Attribute("requests_by_type", pa.string(), "JSON: number of requests per resource type, with a total."),
-        Attribute("bytes_by_type", pa.string(), "JSON: transferred bytes per resource type, with a total."),
+        Attribute("requests_by_type", pa.string(), "JSON: number of requests per resource type, with a total.",
+                  nested=entries(pa.int64())),
+        Attribute("bytes_by_type", pa.string(), "JSON: transferred bytes per resource type, with a total.",
+                  nested=entries(pa.int64())),
         Attribute("render_blocking", pa.list_(pa.string()), "Stylesheets and synchronous scripts in <head> that block first paint."),
         Attribute("unused_css_bytes", pa.int64(), "CSS bytes no rule of which matched during load (CDP rule usage)."),
         Attribute("unused_js_bytes", pa.int64(), "JavaScript bytes never executed during load (CDP precise coverage)."),
         Attribute("dom_nodes", pa.int64(), "Number of elements in the rendered DOM.", required=True),
-        Attribute("runtime_metrics", pa.string(), "JSON: CDP Performance.getMetrics (layouts, style recalcs, script time, JS heap, DOM depth)."),
+        Attribute("runtime_metrics", pa.string(), "JSON: CDP Performance.getMetrics (layouts, style recalcs, script time, JS heap, DOM depth).",
+                  nested=entries(pa.float64())),
         Attribute("layer_count", pa.int64(), "Compositing layers in the layer tree (DevTools Layers panel)."),
-        Attribute("compositing", pa.string(), "JSON: compositing reasons with counts, estimated layer memory, transformed layers."),
+        Attribute("compositing", pa.string(), "JSON: compositing reasons with counts, estimated layer memory, transformed layers.",
+                  nested=record(reasons=entries(pa.int64()), layer_memory_bytes=pa.int64(), transformed_layers=pa.int64())),
     ),
 )

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import PageView, schema_types, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 EXACT, PARTIAL, ROLE = 0.9, 0.7, 0.6
 _EXACT = re.compile(r"^data-([a-z][a-z0-9]*)-id$")
@@ -142,20 +142,30 @@ def _form_fields(page: PageView) -> list[dict[str, Any]]:
 
 PROFILE = MiningProfile(
     name="schema_linker",
-    version="1",
+    version="2",
     description="Links between page markup and a database schema: data-*-id attributes to tables, schema.org types to entities, form fields to columns.",
     reads=("rendered_html", "raw_html"),
     extract=extract,
     attributes=(
-        Attribute("data_attributes", pa.string(), "JSON: every data-* attribute name on the page with its count."),
-        Attribute("entity_ids", pa.string(), "JSON: per table, the entity ids seen on the page (data-user-id=\"3\" -> users: [3])."),
-        Attribute("table_links", pa.string(), "JSON: attribute -> table links with confidence (0.9 exact data-x-id, 0.7 partial, 0.6 role-based) and occurrences."),
-        Attribute("relationships", pa.string(), "JSON: entity relationships: linked-to (ids on one element) and contained-in (nested entities)."),
+        Attribute("data_attributes", pa.string(), "JSON: every data-* attribute name on the page with its count.",
+                  nested=entries(pa.int64())),
+        Attribute("entity_ids", pa.string(), "JSON: per table, the entity ids seen on the page (data-user-id=\"3\" -> users: [3]).",
+                  nested=entries(pa.list_(pa.string()))),
+        Attribute("table_links", pa.string(), "JSON: attribute -> table links with confidence (0.9 exact data-x-id, 0.7 partial, 0.6 role-based) and occurrences.",
+                  nested=pa.list_(record(attribute=pa.string(), table=pa.string(), column=pa.string(), relationship=pa.string(), confidence=pa.float64(), occurrences=pa.int64())),
+                  derives_from=("data_attributes", "entity_ids", "schema_org_entities", "schema_org_types")),
+        Attribute("relationships", pa.string(), "JSON: entity relationships: linked-to (ids on one element) and contained-in (nested entities).",
+                  nested=pa.list_(record(**{"from": pa.string(), "to": pa.string(), "type": pa.string(), "occurrences": pa.int64()}))),
         Attribute("schema_org_types", pa.list_(pa.string()), "schema.org types in JSON-LD and microdata."),
-        Attribute("schema_org_entities", pa.string(), "JSON: schema.org types mapped to entities and tables, with their properties."),
-        Attribute("form_field_columns", pa.string(), "JSON: form field names mapped to table columns (signup email -> users.email)."),
-        Attribute("entities", pa.list_(pa.string()), "Tables the page links to, from any evidence.", required=True),
-        Attribute("link_count", pa.int64(), "Number of attribute/type -> table links found.", required=True),
-        Attribute("max_confidence", pa.float64(), "Highest link confidence on the page."),
+        Attribute("schema_org_entities", pa.string(), "JSON: schema.org types mapped to entities and tables, with their properties.",
+                  nested=pa.list_(record(type=pa.string(), entity=pa.string(), table=pa.string(), properties=pa.list_(pa.string())))),
+        Attribute("form_field_columns", pa.string(), "JSON: form field names mapped to table columns (signup email -> users.email).",
+                  nested=pa.list_(record(field=pa.string(), table=pa.string(), column=pa.string(), confidence=pa.float64()))),
+        Attribute("entities", pa.list_(pa.string()), "Tables the page links to, from any evidence.", required=True,
+                  derives_from=("table_links", "form_field_columns")),
+        Attribute("link_count", pa.int64(), "Number of attribute/type -> table links found.", required=True,
+                  derives_from=("table_links",)),
+        Attribute("max_confidence", pa.float64(), "Highest link confidence on the page.",
+                  derives_from=("table_links",)),
     ),
 )

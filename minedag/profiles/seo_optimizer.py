@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import langcodes
 import pyarrow as pa
 from protego import Protego
 
-from minedag.profiles.page import PageView, schema_types, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.page import PageView, absolute_url, schema_types, to_json
+from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 AUDITS = ("document_title", "meta_description", "http_status_code", "link_text", "crawlable_anchors",
           "is_crawlable", "robots_txt", "image_alt", "hreflang", "canonical")
@@ -67,7 +67,7 @@ def extract(page: PageView) -> dict[str, Any]:
         "word_count": page.words,
         "text_to_html_ratio": round(len(page.text) / max(1, len(cap.raw_html or cap.rendered_html)), 4),
         "link_counts": to_json({"internal": sum(1 for x in links if x["internal"]),
-                                "external": sum(1 for x in links if x["url"] and not x["internal"]),
+                                "external": sum(1 for x in links if x["external"]),
                                 "nofollow": sum(1 for x in links if "nofollow" in x["rel"])}),
         "image_alt_coverage": round(len(with_alt) / len(images), 4) if images else None,
         "http_status": cap.status,
@@ -165,17 +165,9 @@ def _uncrawlable_anchors(page: PageView) -> list[Any]:
         elif href is None:
             if own or a.get("onclick"):
                 out.append(a)
-        elif re.search(r"javascript:void(\(|)0(\)|)", raw) or not _parsable_url(raw, page.url):
+        elif re.search(r"javascript:void(\(|)0(\)|)", raw) or absolute_url(page.url, raw) is None:
             out.append(a)
     return out
-
-
-def _parsable_url(href: str, base: str) -> bool:
-    try:
-        urlsplit(urljoin(base, href)).port  # noqa: B018 - raises on an invalid port or IPv6 literal
-    except ValueError:
-        return False
-    return True
 
 
 def _descriptive_candidates(page: PageView) -> list[tuple[Any, str]]:
@@ -186,7 +178,7 @@ def _descriptive_candidates(page: PageView) -> list[tuple[Any, str]]:
         href = (a.get("href") or a.get("{http://www.w3.org/1999/xlink}href") or "").strip()
         if not href or href.lower().startswith(("javascript:", "mailto:")) or "nofollow" in (a.get("rel") or "").lower():
             continue
-        if urljoin(page.url, href).split("#", 1)[0] == here:
+        if (absolute_url(page.url, href) or "").split("#", 1)[0] in ("", here):
             continue
         out.append((a, re.sub(r"\s+", " ", a.text_content()).strip()))
     return out
@@ -223,10 +215,12 @@ def _canonical(page: PageView) -> tuple[bool | None, str]:
     hrefs = _canonicals(page)
     if not hrefs:
         return None, ""
-    absolute = {urljoin(page.url, h) for h in hrefs}
+    absolute = {absolute_url(page.url, h) or h for h in hrefs}
     if len(absolute) > 1:
         return False, f"multiple conflicting canonical URLs: {sorted(absolute)}"
     href = hrefs[0]
+    if absolute_url(page.url, href) is None:
+        return False, f"invalid canonical URL {href!r}"
     parts = urlsplit(href)
     if not href or (parts.scheme and parts.scheme not in ("http", "https")):
         return False, f"invalid canonical URL {href!r}"
@@ -294,26 +288,32 @@ def _no_overflow(cap: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="seo_optimizer",
-    version="2",
+    version="3",
     description="Search-engine optimisation features of a page and Lighthouse's ten automated SEO audits.",
     reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing"),
     extract=extract,
     attributes=(
         Attribute("title", pa.string(), "Text of the <title> element: the headline a search result shows.", required=True),
         Attribute("meta_description", pa.string(), "The meta description: the snippet under a search result."),
-        Attribute("meta_tags", pa.string(), "JSON: robots, viewport, canonical, hreflang, OpenGraph and Twitter card tags."),
-        Attribute("heading_outline", pa.string(), "JSON: heading outline (h1-h6), number of h1 and skipped heading levels."),
+        Attribute("meta_tags", pa.string(), "JSON: robots, viewport, canonical, hreflang, OpenGraph and Twitter card tags.",
+                  nested=record(robots=pa.string(), viewport=pa.string(), canonical=pa.list_(pa.string()), hreflang=pa.list_(record(lang=pa.string(), href=pa.string())), open_graph=entries(pa.string()), twitter=entries(pa.string()))),
+        Attribute("heading_outline", pa.string(), "JSON: heading outline (h1-h6), number of h1 and skipped heading levels.",
+                  nested=record(outline=pa.list_(pa.string()), h1_count=pa.int64(), skipped_levels=pa.int64())),
         Attribute("structured_data_types", pa.list_(pa.string()), "schema.org types declared in JSON-LD, microdata and RDFa (via extruct)."),
         Attribute("load_time_ms", pa.float64(), "Milliseconds from navigation start to the end of the load event."),
         Attribute("mobile_friendly", pa.bool_(), "Has a device-width viewport and no horizontal overflow."),
         Attribute("word_count", pa.int64(), "Words of visible body text: a proxy for content depth.", required=True),
         Attribute("text_to_html_ratio", pa.float64(), "Visible text characters divided by HTML bytes (0-1)."),
-        Attribute("link_counts", pa.string(), "JSON: internal, external and nofollow link counts."),
+        Attribute("link_counts", pa.string(), "JSON: internal, external and nofollow link counts.",
+                  nested=record(internal=pa.int64(), external=pa.int64(), nofollow=pa.int64())),
         Attribute("image_alt_coverage", pa.float64(), "Share of <img> elements with an alt attribute (null without images)."),
         Attribute("http_status", pa.int64(), "HTTP status code of the final response.", required=True),
         Attribute("crawlable", pa.bool_(), "Not blocked by a robots meta tag, an X-Robots-Tag header or robots.txt."),
         Attribute("seo_audits", pa.struct([pa.field(a, pa.bool_()) for a in AUDITS]),
-                  "Lighthouse SEO audits as booleans (true pass, false fail, null not applicable).", required=True),
-        Attribute("seo_audit_items", pa.string(), "JSON: the failing items of each SEO audit (links, anchors, directives...)."),
+                  "Lighthouse SEO audits as booleans (true pass, false fail, null not applicable).", required=True,
+                  derives_from=("title", "meta_description", "http_status", "crawlable", "image_alt_coverage", "meta_tags")),
+        Attribute("seo_audit_items", pa.string(), "JSON: the failing items of each SEO audit (links, anchors, directives...).",
+                  nested=record(http_status_code=pa.list_(pa.string()), link_text=pa.list_(record(href=pa.string(), text=pa.string())), crawlable_anchors=pa.list_(record(href=pa.string(), text=pa.string())), is_crawlable=pa.list_(pa.string()), robots_txt=pa.list_(pa.string()), image_alt=pa.list_(pa.list_(pa.string())), hreflang=pa.list_(record(lang=pa.string(), href=pa.string())), canonical=pa.list_(pa.string())),
+                  derives_from=("seo_audits", "http_status", "meta_tags")),
     ),
 )

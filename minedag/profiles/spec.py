@@ -17,6 +17,8 @@ BASE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("site", pa.string(), "Host of the page; splits are disjoint by site."),
     ("ok", pa.bool_(), "Whether the page was captured as HTML."),
     ("error", pa.string(), "Why the capture failed, when it did."),
+    ("status", pa.int64(), "HTTP status of the page's final response (null when none came); 4xx/5xx pages are not "
+                           "bundle members unless a functionality asks for them."),
     ("capture_id", pa.string(), "Content address of the capture the record was extracted from."),
     ("capture_hash", pa.string(), "sha256 of the response body: equal for unchanged content."),
     ("captured_at", pa.string(), "When the page was captured (UTC, ISO 8601)."),
@@ -25,6 +27,16 @@ BASE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("quality_reasons", pa.list_(pa.string()), "What lowered the quality score."),
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def record(**fields: pa.DataType) -> pa.StructType:
+    """An object with fixed keys (a struct); a JSON list of the same length fills the fields in order."""
+    return pa.struct(list(fields.items()))
+
+
+def entries(value: pa.DataType) -> pa.ListType:
+    """An object keyed by data (colours, roles, tables...): a list of ``{key, value}``, in the object's order."""
+    return pa.list_(pa.struct([("key", pa.string()), ("value", value)]))
 
 
 class ProfileSpecError(ValueError):
@@ -40,12 +52,23 @@ class Attribute:
         type: its Arrow type (``pa.int64()``, ``pa.list_(pa.string())``, ...).
         description: what it means, for a data scientist.
         required: a missing value lowers the record's quality score.
+        nested: for a JSON-text attribute (records keep it as text), the Arrow type bundles decode it to:
+            objects with fixed keys are structs (``record``), objects keyed by data are ``entries``.
+        classes: the closed set of labels of a class attribute (a string, or a list of strings for several
+            labels per page); bundles declare them as Hugging Face ``ClassLabel`` names.
+        max_chars: the longest text kept (default 10,000 characters: no title or label is longer).
+        derives_from: attributes (of this profile, or ``profile.attribute``) this one is computed from or
+            decided by. A bundle never has one of a related pair as input and the other as target (a leak).
     """
 
     name: str
     type: pa.DataType
     description: str
     required: bool = False
+    nested: pa.DataType | None = None
+    classes: tuple[str, ...] = ()
+    max_chars: int = 10_000
+    derives_from: tuple[str, ...] = ()
 
     @property
     def type_name(self) -> str:
@@ -79,6 +102,15 @@ class MiningProfile:
                 raise ProfileSpecError(f"attribute {attr.name!r} of {self.name!r} is defined twice or clashes with a base column")
             if len(attr.description) < 15:
                 raise ProfileSpecError(f"attribute {self.name}.{attr.name} needs a description a data scientist understands")
+            if attr.description.startswith("JSON") and attr.nested is None:
+                raise ProfileSpecError(f"attribute {self.name}.{attr.name} is JSON text: declare the type bundles decode "
+                                       "it to, e.g. nested=record(total=pa.int64()) or nested=entries(pa.int64())")
+            unknown_sources = [d for d in attr.derives_from if "." not in d and d not in {a.name for a in self.attributes}]
+            if unknown_sources:
+                raise ProfileSpecError(f"attribute {self.name}.{attr.name} derives from unknown attributes {unknown_sources}")
+            if attr.classes and attr.type not in (pa.string(), pa.list_(pa.string())):
+                raise ProfileSpecError(f"attribute {self.name}.{attr.name} has classes but type {attr.type}; "
+                                       "classes label a string or a list of strings")
             seen.add(attr.name)
         fields = {f.name for f in PageCapture.__dataclass_fields__.values()}
         unknown = [r for r in self.reads if r not in fields]

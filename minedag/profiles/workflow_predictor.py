@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from minedag.profiles.page import PageView, to_json
-from minedag.profiles.spec import Attribute, MiningProfile
+from minedag.profiles.page import PageView, absolute_url, to_json
+from minedag.profiles.spec import Attribute, MiningProfile, record
 
 _PURPOSES = (("checkout", r"checkout|payment|shipping|billing"), ("signup", r"sign[ -]?up|register|create (an |your )?account"),
              ("login", r"log ?in|sign ?in|password"), ("search", r"search|\bq\b"), ("newsletter", r"newsletter|subscribe"),
@@ -33,7 +33,7 @@ def extract(page: PageView) -> dict[str, Any]:
         "calls_to_action": to_json(ctas[:20]),
         "primary_cta": ctas[0]["text"] if ctas else None,
         "link_graph": to_json({"page": urlsplit(page.url).path or "/", "internal_targets": nav[:200],
-                               "external_hosts": sorted({urlsplit(x["url"]).hostname or "" for x in page.links if x["url"] and not x["internal"]})}),
+                               "external_hosts": sorted({urlsplit(x["url"]).hostname for x in page.links if x["external"]})}),
         "internal_link_count": sum(1 for link in page.links if link["internal"]),
         "multi_step": bool(step_labels) or any(f["purpose"] == "checkout" for f in forms),
         "flow_steps": step_labels,
@@ -55,7 +55,7 @@ def _form(page: PageView, form: Any) -> dict[str, Any]:
     submit = form.xpath(".//button[not(@type) or @type='submit'] | .//input[@type='submit']")
     text = " ".join([form.get("action") or "", form.get("id") or "", form.get("role") or "", form.text_content()[:400]]).lower()
     purpose = next((name for name, pattern in _PURPOSES if re.search(pattern, text)), None)
-    return {"action": urljoin(page.url, form.get("action") or ""), "method": (form.get("method") or "get").lower(),
+    return {"action": absolute_url(page.url, form.get("action") or ""), "method": (form.get("method") or "get").lower(),
             "purpose": purpose, "fields": fields, "selector": _selector(form),
             "submit": re.sub(r"\s+", " ", (submit[0].text_content() or submit[0].get("value") or "")).strip() if submit else None}
 
@@ -122,22 +122,32 @@ def _sequences(forms: list[dict[str, Any]], ctas: list[dict[str, Any]]) -> list[
 
 PROFILE = MiningProfile(
     name="workflow_predictor",
-    version="1",
+    version="2",
     description="What a user can do on the page: forms and their fields, calls to action, links onward and candidate action sequences.",
     reads=("rendered_html", "dom_snapshot"),
     extract=extract,
     attributes=(
-        Attribute("forms", pa.string(), "JSON: each form with action, method, purpose, fields (name, type, required, validation, label) and submit text."),
-        Attribute("form_count", pa.int64(), "Number of forms on the page.", required=True),
-        Attribute("field_count", pa.int64(), "Number of user-editable fields across forms."),
-        Attribute("form_purposes", pa.list_(pa.string()), "What the forms are for: signup, login, checkout, search, newsletter..."),
-        Attribute("calls_to_action", pa.string(), "JSON: buttons and button-like links ranked by prominence (size, position, wording)."),
-        Attribute("primary_cta", pa.string(), "Text of the most prominent call to action."),
-        Attribute("link_graph", pa.string(), "JSON: internal link targets (paths) and external hosts: the navigation graph's edges."),
+        Attribute("forms", pa.string(), "JSON: each form with action, method, purpose, fields (name, type, required, validation, label) and submit text.",
+                  nested=pa.list_(record(selector=pa.string(), action=pa.string(), method=pa.string(), purpose=pa.string(), submit=pa.string(), fields=pa.list_(record(name=pa.string(), type=pa.string(), label=pa.string(), selector=pa.string(), required=pa.bool_(), checked=pa.bool_(), validation=record(pattern=pa.string(), minlength=pa.string(), maxlength=pa.string(), min=pa.string(), max=pa.string())))))),
+        Attribute("form_count", pa.int64(), "Number of forms on the page.", required=True,
+                  derives_from=("forms",)),
+        Attribute("field_count", pa.int64(), "Number of user-editable fields across forms.",
+                  derives_from=("forms",)),
+        Attribute("form_purposes", pa.list_(pa.string()), "What the forms are for: signup, login, checkout, search, newsletter...",
+                  derives_from=("forms",)),
+        Attribute("calls_to_action", pa.string(), "JSON: buttons and button-like links ranked by prominence (size, position, wording).",
+                  nested=pa.list_(record(**{"text": pa.string(), "href": pa.string(), "selector": pa.string(),
+                                           "class": pa.string(), "area": pa.int64(), "y": pa.int64(), "score": pa.float64()}))),
+        Attribute("primary_cta", pa.string(), "Text of the most prominent call to action.",
+                  derives_from=("calls_to_action",)),
+        Attribute("link_graph", pa.string(), "JSON: internal link targets (paths) and external hosts: the navigation graph's edges.",
+                  nested=record(page=pa.string(), internal_targets=pa.list_(pa.string()), external_hosts=pa.list_(pa.string()))),
         Attribute("internal_link_count", pa.int64(), "Links to pages on the same host.", required=True),
         Attribute("multi_step", pa.bool_(), "Part of a multi-step flow (progress indicator or checkout)."),
         Attribute("flow_steps", pa.list_(pa.string()), "Labels of the steps in a progress indicator."),
-        Attribute("action_sequences", pa.string(), "JSON: Mind2Web-style candidate sequences of CLICK/TYPE/SELECT with selector and accessible name."),
+        Attribute("action_sequences", pa.string(), "JSON: Mind2Web-style candidate sequences of CLICK/TYPE/SELECT with selector and accessible name.",
+                  nested=pa.list_(pa.list_(record(op=pa.string(), name=pa.string(), selector=pa.string(), value=pa.string()))),
+                  derives_from=("forms", "calls_to_action")),
         Attribute("interactive_count", pa.int64(), "Links, buttons and fields in the rendered DOM."),
     ),
 )

@@ -10,6 +10,8 @@ import collections
 import hashlib
 import threading
 import time
+import zlib
+from collections.abc import Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +34,8 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "/infinite-loop": ("text/html", b"<!doctype html><title>Loop</title><h1>Loop</h1><script>while (true) {}</script>"),
     "/huge-dom": ("text/html", b"<!doctype html><title>Huge</title><h1>Huge</h1><ul>"
                                + b"<li class='row'><span>item</span> <b>x</b></li>" * 240_000 + b"</ul>"),
+    "/absurd": ("text/html", b"<!doctype html><html lang='en'><title>" + b"Absurd " * 150_000 + b"</title><h1>Absurd</h1>"
+                             + b"".join(b"<a href='/paced/%d'>link %d</a> " % (i, i) for i in range(3000)) + b"</html>"),
     "/pending-image": ("text/html", b"<!doctype html><title>Pending</title><h1>Waiting for an image</h1><img src='/hang' alt='late'>"),
     "/console-errors": ("text/html", b"<!doctype html><html lang='en'><title>Errors</title><h1>Errors</h1>"
                                      b"<script>console.error('boom from console'); console.warn('careful');</script>"
@@ -105,17 +109,36 @@ class SiteHandler(BaseHTTPRequestHandler):
             code = int(path.rsplit("/", 1)[-1])
             return self._send(code, f"<!doctype html><title>Status {code}</title><h1>{code}</h1>".encode(), _TYPES[".html"])
         if path == "/robots.txt":
-            return self._send(200, b"User-agent: *\nAllow: /\n\nUser-agent: minedag\nDisallow: /private/\nCrawl-delay: 0.5\n", _TYPES[".txt"])
+            return self._send(200, b"User-agent: *\nAllow: /\n\nUser-agent: minedag\nDisallow: /private/\nCrawl-delay: 0.5\n\n"
+                                   b"User-agent: greedy-bot\nCrawl-delay: 86400\n", _TYPES[".txt"])
         if path == "/busy":  # every other request is throttled: 429 with Retry-After: 1
             if self.server.hits[("lab.test", "/busy")] % 2 == 1:
                 return self._send(429, b"<title>Too many requests</title>", _TYPES[".html"], {"Retry-After": "1"})
             return self._send(200, b"<!doctype html><html lang='en'><title>Busy</title><h1>Finally</h1></html>", _TYPES[".html"])
         if path.startswith("/private/") or path.startswith("/paced/"):
             return self._send(200, f"<!doctype html><html lang='en'><title>{path}</title><h1>{path}</h1></html>".encode(), _TYPES[".html"])
+        if path == "/big-page":  # 50 MB of paragraphs
+            return self._stream(_repeat(b"<p class='row'>lorem ipsum dolor sit amet</p>\n" * 1000, 50 << 20),
+                                {"Content-Type": _TYPES[".html"], "Content-Length": str(50 << 20)})
+        if path == "/gzip-bomb":  # about 4 MB on the wire, 4 GB of text once decompressed
+            return self._stream(_gzip_bomb(4 << 10), {"Content-Type": _TYPES[".html"], "Content-Encoding": "gzip",
+                                                      "Connection": "close"})
         if path not in HOSTILE:
             return self._send(404, b"<title>Not found</title>", _TYPES[".html"])
         ctype, body = HOSTILE[path]
         self._send(200, body, ctype)
+
+    def _stream(self, chunks: Iterator[bytes], headers: dict[str, str]) -> None:
+        try:
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     def _send(self, status: int, body: bytes, ctype: str | None, headers: dict[str, str] | None = None) -> None:
         try:
@@ -130,6 +153,24 @@ class SiteHandler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _repeat(block: bytes, size: int) -> Iterator[bytes]:
+    """``size`` bytes of ``block`` over and over."""
+    for start in range(0, size, len(block)):
+        yield block[: size - start]
+
+
+def _gzip_bomb(megabytes: int) -> Iterator[bytes]:
+    """A gzip stream of an HTML page with ``megabytes`` MB of text, made in milliseconds: after a full flush
+    the compressor starts afresh, so every further megabyte compresses to the same bytes (no trailer: the
+    reader is meant to give up long before the end)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    yield b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip header: deflate, no name, no time
+    yield deflate.compress(b"<!doctype html><title>bomb</title><p>") + deflate.flush(zlib.Z_FULL_FLUSH)
+    megabyte = deflate.compress(b"a" * (1 << 20)) + deflate.flush(zlib.Z_FULL_FLUSH)
+    for _ in range(megabytes):
+        yield megabyte
 
 
 class SiteServer(ThreadingHTTPServer):

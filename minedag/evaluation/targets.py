@@ -1,0 +1,39 @@
+"""How each training target is produced and what backs it: the label audit the dataset cards print.
+
+*authoritative*: a tool whose own fixtures we pass (axe-core, Lighthouse's audits, Chromium's metrics);
+*measured*: scored against labelled real pages (``../shared/labels``); *unmeasured*: a heuristic with no
+score on real pages yet. Scores are the floors pinned in ``floors.json``: what ``minedag eval`` guarantees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minedag.evaluation.gate import floors
+
+# target -> (kind, how it is produced, floors.json metrics that score it)
+EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "seo_optimizer.seo_audits": ("authoritative", "Lighthouse's SEO audits re-implemented; equal to Lighthouse on its fixtures",
+                                 ("lighthouse_seo_scores",)),
+    "seo_optimizer.seo_audit_items": ("authoritative", "the failing items of those audits, counted like Lighthouse",
+                                      ("lighthouse_seo_item_counts",)),
+    "accessibility_analyzer.violation_rules": ("authoritative", "axe-core rules run in the page",
+                                               ("axe_page_outcomes",)),
+    "accessibility_analyzer.violations": ("authoritative", "axe-core results per rule and node", ("axe_rule_nodes",)),
+    "performance_optimizer.lcp_ms": ("authoritative", "Chromium's largest-contentful-paint performance entry", ()),
+    "performance_optimizer.fcp_ms": ("authoritative", "Chromium's first-contentful-paint performance entry", ()),
+    "performance_optimizer.cls": ("authoritative", "Chromium's layout-shift performance entries", ()),
+    "performance_optimizer.load_ms": ("authoritative", "the navigation timing's load event end (else the navigation time)", ()),
+    "ux_pattern_analyzer.page_type": ("measured", "declared schema.org/og types, then where the main content is",
+                                      ("labels_page_type_accuracy",)),
+    "ux_pattern_analyzer.dark_patterns": ("measured", "DOM heuristics (a ticking deadline, an opt-in that is pre-checked...)",
+                                          ("labels_countdown_timer_recall", "labels_countdown_timer_specificity",
+                                           "labels_pre_checked_box_recall", "labels_pre_checked_box_specificity")),
+}
+
+
+def target_evidence(target: str) -> dict[str, Any]:
+    """``{"kind", "how", "scores"}`` of ``profile.attribute``; a target nobody measured says so."""
+    kind, how, metrics = EVIDENCE.get(target, ("unmeasured", "a heuristic of its profile; no score on labelled real pages yet", ()))
+    pinned = floors()
+    return {"kind": kind, "how": how, "scores": {m: pinned[m] for m in metrics if m in pinned}}

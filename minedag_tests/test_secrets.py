@@ -1,0 +1,102 @@
+"""No secrets kept: a page full of credentials leaves none in captures, records, bundles or Dagster's event log."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from minedag.bundles import build_bundle
+from minedag.defs.capture import page_capture
+from minedag.defs.jobs import mine_job
+from minedag.defs.profiles import mining_profiles
+from minedag.defs.resources import BrowserResource, StoreResource
+from minedag.functionalities import FUNCTIONALITIES
+from minedag.mining import mine
+from minedag.store import Store
+
+SECRETS = {
+    "cookie": "CookieSecret1234", "authorization": "AuthSecret5678", "api key header": "HeaderKey9012",
+    "query api_key": "QueryKey3456", "query access_token": "AccessTok7890", "fetch token": "FetchTok2345",
+    "password field": "Passw0rdValue", "hidden field": "CsrfHidden6789", "local storage": "StoredSecret0123",
+    "url session": "UrlSession4567", "e-mail": "ada.lovelace@example.org",
+}
+PAGE = f"""<!doctype html><html lang="en"><head><title>Account</title>
+<meta name="description" content="Sign in to your account to see your orders and settings."></head>
+<body><main><h1>Your account</h1><p>Write to {SECRETS['e-mail']} if you need help with your orders.</p>
+<img src="/pixel.png?api_key={SECRETS['query api_key']}" alt="pixel">
+<script src="/app.js?access_token={SECRETS['query access_token']}"></script>
+<form method="post" action="/login"><label>User <input name="user" value="ada"></label>
+<label>Password <input type="password" name="pw" value="{SECRETS['password field']}"></label>
+<input type="hidden" name="csrf" value="{SECRETS['hidden field']}"><button>Sign in</button></form>
+<script>localStorage.setItem("k", ["Stored", "Secret0123"].join(""));
+fetch("/api?token={SECRETS['fetch token']}").catch(() => {{}});</script></main></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def secret_site():
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = PAGE.encode() if self.path.startswith("/account") else b"ok"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path.startswith("/account") else "text/plain")
+            self.send_header("Set-Cookie", f"session={SECRETS['cookie']}; HttpOnly")
+            self.send_header("Authorization", f"Bearer {SECRETS['authorization']}")
+            self.send_header("X-Api-Key", SECRETS["api key header"])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_no_planted_secret_survives_anywhere(secret_site, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
+    browser = BrowserResource(host_rules=f"MAP secrets.test 127.0.0.1:{secret_site}", allow_hosts=["secrets.test"],
+                              serve_sample_site=False, respect_robots=False, redact_emails=True)
+    store_root = tmp_path / "data" / "store"
+    defs = dg.Definitions(assets=[page_capture, mining_profiles], jobs=[mine_job],
+                          resources={"browser": browser, "store": StoreResource(root=str(store_root))})
+    instance = dg.DagsterInstance.ephemeral()
+    raw = f"http://secrets.test/account?session={SECRETS['url session']}&tab=orders"
+    (result,) = mine(instance, [raw], defs=defs)
+    assert result.success
+    assert instance.get_dynamic_partitions("urls") == ["http://secrets.test/account?tab=orders"]
+    store = Store(store_root)
+    cap = store.load_capture("http://secrets.test/account?tab=orders")
+    assert cap is not None and cap.ok and "set-cookie" in cap.response_headers  # still there, as a name
+    assert any("pixel.png" in r["url"] for r in cap.network)
+
+    texts = {}
+    for path in store_root.rglob("*"):
+        if path.suffix == ".gz":
+            texts[str(path)] = gzip.decompress(path.read_bytes()).decode()
+        elif path.suffix == ".parquet":
+            texts[str(path)] = json.dumps(pq.read_table(path).to_pylist(), default=str)
+        elif path.is_file() and path.suffix in (".json", ".txt"):
+            texts[str(path)] = path.read_text()
+    for functionality in FUNCTIONALITIES[:3]:
+        folder = tmp_path / "bundles" / functionality.name
+        build_bundle(functionality, store, folder)
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix in (".json", ".jsonl", ".md"):
+                texts[str(path)] = path.read_text()
+            elif path.suffix == ".parquet":
+                texts[str(path)] = json.dumps(pq.read_table(path).to_pylist(), default=str)
+    texts["dagster event log"] = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
+    assert len(texts) > 5
+    for where, text in texts.items():
+        for kind, secret in SECRETS.items():
+            assert secret not in text, f"{kind} ({secret}) found in {where}"
+    assert "[redacted]" in texts["dagster event log"] or any("[redacted]" in t for t in texts.values())
