@@ -17,6 +17,9 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+DEFAULT_URLS = "data/urls/sample.txt"
+
+
 class UsageError(Exception):
     """A bad argument; the message names the value and the fix."""
 
@@ -36,6 +39,7 @@ def _instance():
 def cmd_demo(args: argparse.Namespace) -> int:
     """Mine the bundled sample site through Dagster, build the eight training bundles and print a summary."""
     import time
+    from datetime import UTC, datetime
 
     from minedag.bundles.publish import latest_version
     from minedag.functionalities import FUNCTIONALITIES
@@ -47,31 +51,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from minedag.urlfile import read_url_file
 
     urls = read_url_file(args.urls).urls
+    if not urls:
+        raise UsageError(f"{args.urls}: no URLs in it")
+    _remember_network_flags(args)
     instance = _instance()
     store = Store(store_dir())
     out = console if not args.json else err
     out.print(f"[bold]minedag demo[/]: mining {len(urls)} URLs through Dagster (instance: {os.environ['DAGSTER_HOME']})")
     started = time.time()
+    started_at = datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds")
     with progress(out) as bar:
         runs = bar.add_task("Dagster runs (capture + profiles)", total=None)
         with polled(bar, "pages captured", len(urls), lambda: store.captured_since(urls, started)):
             results = mine(instance, urls, on_run=lambda _r, planned: bar.update(runs, advance=1, total=planned))
-        bundling = bar.add_task("training bundles built and checked", total=len(FUNCTIONALITIES))
-        bundle_runs = build_bundles(instance, on_bundle=lambda _name: bar.advance(bundling))
         finish(bar, runs)
-        finish(bar, bundling)
-    pointers = {u: store.latest(u) for u in urls}
-    ok = [p for p in pointers.values() if p and p.ok]
+        pointers = {u: store.latest(u) for u in urls}
+        ok = [p for p in pointers.values() if p and p.ok and p.fresh_as_of >= started_at]
+        bundle_runs = {}
+        if ok:  # a run that captured nothing has nothing new to train on: no bundle versions
+            bundling = bar.add_task("training bundles built and checked", total=len(FUNCTIONALITIES))
+            bundle_runs = build_bundles(instance, on_bundle=lambda _name: bar.advance(bundling))
+            finish(bar, bundling)
+    failed = [p for p in pointers.values() if p and not p.ok]
     summary = {
+        "title": "Sample site" if Path(args.urls) == Path(DEFAULT_URLS) else str(args.urls),
         "urls": len(urls), "captured": len(ok), "seconds": round(time.time() - started, 1),
+        "not_captured": len(urls) - len(ok), "failed_by_kind": dict(Counter(p.error_kind or "error" for p in failed)),
         "http_errors": [{"url": p.url, "status": p.status} for p in ok if p.status and p.status >= 400],
-        "failed": [{"url": p.url, "reason": p.error} for p in pointers.values() if p and not p.ok],
+        "failed": [{"url": p.url, "kind": p.error_kind, "reason": p.error} for p in failed],
         "records": {name: len(store.read_records(name, urls)) for name in all_profiles()},
         "bundles": {name: {"latest": latest_version(bundles_dir(), name),
                            "checks_passed": sum(c.passed for c in run.get_asset_check_evaluations()),
                            "checks": len(run.get_asset_check_evaluations())} for name, run in bundle_runs.items()},
         "dagster_runs": {"mining": len(results), "mining_succeeded": all(r.success for r in results), "bundle": len(bundle_runs),
-                         "bundles_not_published": [name for name, run in bundle_runs.items() if not run.success]},
+                         "bundles_not_published": [name for name, run in bundle_runs.items() if not run.success],
+                         "bundles_skipped": "nothing was captured" if not ok else ""},
         "store": str(store.root), "bundles_dir": str(bundles_dir()),
     }
     if args.json:
@@ -82,18 +96,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_demo(s: dict) -> None:
-    table = Table(title="Sample site")
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(s["failed_by_kind"].items()))
+    colour = "green" if s["captured"] == s["urls"] else "yellow" if s["captured"] else "red"
+    console.print(f"[{colour}]{s['captured']}/{s['urls']} captured[/]" + (f", {kinds}" if kinds else ""))
+    table = Table(title=s["title"])
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_row("URLs", str(s["urls"]))
-    table.add_row("captured as HTML", str(s["captured"]))
+    table.add_row("captured as HTML (this run)", str(s["captured"]))
     table.add_row("  of which HTTP 4xx/5xx (captured, flagged)", str(len(s["http_errors"])))
     table.add_row("failed captures", str(len(s["failed"])))
     for name, n in s["records"].items():
         table.add_row(f"records: profiles/{name}", str(n))
     console.print(table)
     for f in s["failed"]:
-        console.print(f"  [red]failed[/] {f['url']}: {f['reason']}")
+        console.print(f"  [red]{f['kind'] or 'failed'}[/] {f['url']}: {f['reason']}")
     for h in s["http_errors"]:
         console.print(f"  [yellow]HTTP {h['status']}[/] {h['url']}")
     bundles = Table(title="Training bundles")
@@ -104,9 +121,10 @@ def _print_demo(s: dict) -> None:
     console.print(bundles)
     runs = s["dagster_runs"]
     blocked = runs["bundles_not_published"]
+    published = (f"[red]none built: {runs['bundles_skipped']}[/]" if runs["bundles_skipped"] else
+                 f"[yellow]not published (a blocking check failed): {blocked}[/]" if blocked else "all published")
     console.print(f"Dagster runs: {runs['mining']} mining ({'succeeded' if runs['mining_succeeded'] else '[red]FAILED[/]'}), "
-                  f"{runs['bundle']} bundle ({f'[yellow]not published (a blocking check failed): {blocked}[/]' if blocked else 'all published'}) "
-                  f"in {s['seconds']} s")
+                  f"{runs['bundle']} bundle ({published}) in {s['seconds']} s")
     console.print(f"Captures and records: {s['store']}")
     console.print(f"Bundles: {s['bundles_dir']}/<functionality>/latest  (minedag bundles list)")
     console.print("Open the UI on these runs:  [bold]DAGSTER_HOME=$PWD .venv/bin/dagster dev[/]  (then http://127.0.0.1:3000)")
@@ -161,11 +179,23 @@ def _network_flags(args: argparse.Namespace) -> tuple[tuple[str, ...], str]:
     return allow, args.host_rules
 
 
+def _remember_network_flags(args: argparse.Namespace) -> None:
+    """Validate the network flags and add them to ``network.json``: the sensors, retries and UI backfills that
+    mine these URLs later use them too."""
+    from minedag.settings import remember_network
+
+    allow, rules = _network_flags(args)
+    if allow or rules:
+        remember_network(allow, rules)
+
+
 def _add_network_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-hosts", "--allow", dest="allow_hosts", action="append", default=[], metavar="GLOB,...",
-                   help="host globs or CIDRs mined although private, comma-separated (e.g. '*.intranet,10.0.0.0/8')")
+                   help="host globs or CIDRs mined although private, comma-separated (e.g. '*.intranet,10.0.0.0/8'); "
+                        "commands that run through Dagster remember them in $MINEDAG_DATA/network.json")
     p.add_argument("--host-rules", default="", metavar="RULES",
-                   help="where names go, Chromium's host-resolver-rules syntax (e.g. 'MAP *.test 127.0.0.1:8000')")
+                   help="where names go, Chromium's host-resolver-rules syntax (e.g. 'MAP *.test 127.0.0.1:8000'); "
+                        "remembered like --allow-hosts")
 
 
 def cmd_add_urls(args: argparse.Namespace) -> int:
@@ -179,6 +209,7 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     from minedag.progress import finish, progress
 
+    _remember_network_flags(args)
     instance = _instance()
     with progress(err) as bar:
         task = bar.add_task("registering URL partitions", total=None)
@@ -193,6 +224,111 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
         console.print(f"added {result['added']} URLs, {reg.already} already registered, {parsed.duplicates} duplicate lines")
         for n, t, r in parsed.rejected:
             console.print(f"  [red]rejected[/] line {n}: {t!r}: {r}")
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """Crawl a site from seed URLs (sitemaps and links, in scope, within budgets) and mine its pages through Dagster."""
+    from minedag.crawl import CrawlError, CrawlSpec, fetcher, load_crawl_file, run_crawl
+    from minedag.mining import mine
+    from minedag.progress import finish, progress
+    from minedag.sample_site.server import sample_site_for
+    from minedag.settings import crawls_dir, remember_network, store_dir
+    from minedag.store import Store
+
+    spec = _crawl_spec(args, CrawlSpec, CrawlError, load_crawl_file)
+    allow, rules = remember_network(tuple(spec.allow_hosts), spec.host_rules)
+    instance = _instance()
+    store = Store(store_dir())
+    out = err if args.json else console
+    with sample_site_for(rules, spec.seeds) as fetch_rules, fetcher(allow, fetch_rules) as sites:
+        with progress(out) as bar:
+            task = bar.add_task(f"crawl {spec.name}: pages mined", total=None)
+            report = run_crawl(spec, store, sites, crawls_dir(), lambda urls: mine(instance, urls),
+                               fresh=args.fresh, on_batch=lambda done, known: bar.update(task, completed=done, total=known))
+            finish(bar, task)
+    from minedag.definitions import defs
+
+    defs.resolve_job_def("crawl_report").execute_in_process(instance=instance, raise_on_error=False)
+    totals = report.totals()
+    summary = {"crawl": spec.name, "totals": totals, "sites": report.counts, "dagster_runs": report.runs,
+               "dagster_runs_failed": report.runs_failed, "failures": report.failures,
+               "sitemap_errors": report.sitemap_errors, "frontier": str(crawls_dir() / spec.name / "frontier.json")}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        table = Table(title=f"crawl {spec.name}")
+        for column in ("site", "discovered", "mined", "failed", "out of scope", "robots", "over budget", "redirect"):
+            table.add_column(column, justify="right" if column != "site" else "left")
+        for site, c in report.counts.items():
+            table.add_row(site, *(str(c[k]) for k in ("discovered", "mined", "failed", "out_of_scope", "robots",
+                                                       "over_budget", "redirect")))
+        console.print(table)
+        for failure in report.failures:
+            console.print(f"  [red]failed[/] {failure['url']}: {failure['reason']}")
+        for problem in report.sitemap_errors:
+            console.print(f"  [yellow]sitemap[/] {problem}")
+        console.print(f"{totals.get('mined', 0)} pages mined in {report.runs} Dagster runs; frontier: {summary['frontier']}")
+    return 0 if totals.get("mined", 0) and not report.runs_failed else 1
+
+
+def _crawl_spec(args: argparse.Namespace, spec_type, error_type, load_file):
+    """The crawl file (if any) with the command line's flags on top; a bad value is a UsageError."""
+    allow, rules = _network_flags(args)
+    try:
+        data = load_file(args.file).model_dump(exclude_unset=True) if args.file else {}
+        if args.seeds:
+            data["seeds"] = args.seeds
+        if not data.get("seeds"):
+            raise UsageError("give seed URLs or a crawl file with 'seeds:'")
+        data.setdefault("name", args.name or _crawl_name(data["seeds"][0]))
+        flags = {"scope": args.scope, "max_pages": args.max_pages, "max_pages_per_site": args.max_pages_per_site,
+                 "max_depth": args.max_depth, "include": args.include or None, "exclude": args.exclude or None}
+        data.update({k: v for k, v in flags.items() if v is not None})
+        if args.no_sitemaps:
+            data["sitemaps"] = False
+        if args.follow_nofollow:
+            data["follow_nofollow"] = True
+        data["allow_hosts"] = list(dict.fromkeys([*data.get("allow_hosts", []), *allow]))
+        data["host_rules"] = ", ".join(r for r in (data.get("host_rules", ""), rules) if r)
+        return spec_type.model_validate(data)
+    except error_type as exc:
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:  # pydantic's ValidationError
+        raise UsageError(f"crawl settings: {exc}") from None
+
+
+def _crawl_name(seed: str) -> str:
+    import re
+    from urllib.parse import urlsplit
+
+    return re.sub(r"[^a-z0-9_-]+", "-", (urlsplit(seed).hostname or "crawl").lower()).strip("-")[:64] or "crawl"
+
+
+def cmd_remove_urls(args: argparse.Namespace) -> int:
+    """Forget URLs: their partitions, pointers and records go; the next bundle versions leave them out."""
+    from minedag.defs.partitions import url_partitions
+    from minedag.profiles import all_profiles
+    from minedag.settings import store_dir
+    from minedag.store import Store
+    from minedag.urlfile import parse_lines, read_url_file
+
+    parsed = read_url_file(args.file) if args.file else parse_lines(args.urls)
+    if not parsed.urls:
+        raise UsageError("give URLs or --file with one URL per line")
+    instance = _instance()
+    known = set(instance.get_dynamic_partitions(url_partitions.name))
+    gone = [u for u in parsed.urls if u in known]
+    for url in gone:
+        instance.delete_dynamic_partition(url_partitions.name, url)
+    had = Store(store_dir()).remove(parsed.urls, all_profiles())
+    result = {"partitions_removed": len(gone), "captures_forgotten": had, "not_registered": len(parsed.urls) - len(gone),
+              "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected]}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        console.print(f"removed {len(gone)} partitions and the stored pages of {had} URLs "
+                      f"({result['not_registered']} were not registered); rebuild bundles to leave them out")
     return 0
 
 
@@ -334,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minedag", description="Turn live web pages into typed, versioned ML training data.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
-    p.add_argument("--urls", default="data/urls/sample.txt", help="URL list file (default: the sample site's)")
+    p.add_argument("--urls", default=DEFAULT_URLS, help="URL list file (default: the sample site's)")
+    _add_network_flags(p)
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object (progress goes to stderr)")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("mine", help=cmd_mine.__doc__, description=cmd_mine.__doc__)
@@ -345,8 +482,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_mine)
     p = sub.add_parser("add-urls", help=cmd_add_urls.__doc__, description=cmd_add_urls.__doc__)
     p.add_argument("file", help="text file, one URL per line, # comments")
+    _add_network_flags(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_add_urls)
+    p = sub.add_parser("crawl", help=cmd_crawl.__doc__, description=cmd_crawl.__doc__)
+    p.add_argument("seeds", nargs="*", metavar="SEED_URL", help="where the crawl starts (or 'seeds:' in --file)")
+    p.add_argument("--file", help="a crawl YAML file (keys as these flags: seeds, scope, max_pages, ...); flags win")
+    p.add_argument("--name", help="crawl name (default: the file's name, else the first seed's host)")
+    p.add_argument("--scope", help="host (default), site, prefix:URL or regex:PATTERN")
+    p.add_argument("--include", action="append", metavar="REGEX", help="URLs must match one of these (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="REGEX", help="URLs must match none of these (repeatable)")
+    p.add_argument("--max-pages", type=int, help="pages mined in all (default 1000)")
+    p.add_argument("--max-pages-per-site", type=int, help="pages mined per host (default 500)")
+    p.add_argument("--max-depth", type=int, help="link hops from a seed or sitemap entry (default 3)")
+    p.add_argument("--no-sitemaps", action="store_true", help="do not read robots.txt Sitemap: lines and sitemaps")
+    p.add_argument("--follow-nofollow", action="store_true", help="follow rel=nofollow links and nofollow pages too")
+    p.add_argument("--fresh", action="store_true", help="start a new frontier instead of resuming the saved one")
+    _add_network_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object (progress goes to stderr)")
+    p.set_defaults(func=cmd_crawl)
+    p = sub.add_parser("remove-urls", help=cmd_remove_urls.__doc__, description=cmd_remove_urls.__doc__)
+    p.add_argument("urls", nargs="*", metavar="URL", help="URLs to forget")
+    p.add_argument("--file", help="or a file with one URL per line")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_remove_urls)
     p = sub.add_parser("discover", help=cmd_discover.__doc__, description=cmd_discover.__doc__)
     p.add_argument("prompt", help='what the model should do, e.g. "what should I collect to train an SEO model?"')
     p.add_argument("--top", type=int, default=3, help="functionalities to show (default 3)")

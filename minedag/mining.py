@@ -151,16 +151,20 @@ def covering_ranges(positions: list[int], width: int) -> list[tuple[int, int]]:
 def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = None,
                   functionalities: Sequence[str] | None = None,
                   on_bundle: Callable[[str], None] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
-    """Run the ``bundle`` job once per functionality (aggregates, bundle, blocking checks, publish)."""
+    """Run the ``aggregate`` job once, then the ``bundle`` job once per functionality (bundle, blocking checks,
+    publish). A bundle run whose aggregate failed is not started."""
     if defs is None:
         from minedag.definitions import defs as loaded
 
         defs = loaded
     from minedag.functionalities import FUNCTIONALITIES
 
+    aggregated = defs.resolve_job_def("aggregate").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     job = defs.resolve_job_def("bundle")
     names = list(functionalities or [f.name for f in FUNCTIONALITIES])
     results = {}
+    if not aggregated.success:
+        raise RuntimeError(f"the aggregate run {aggregated.run_id} failed; see it in the Dagster UI")
     for name in names:
         results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
         if on_bundle:

@@ -17,3 +17,43 @@ def store_dir() -> Path:
 
 def bundles_dir() -> Path:
     return data_dir() / "bundles"
+
+
+def network_file() -> Path:
+    """The deployment's remembered allow-list and host rules (``minedag ... --allow-hosts/--host-rules``)."""
+    return data_dir() / "network.json"
+
+
+def saved_network() -> tuple[tuple[str, ...], str]:
+    """``(allow_hosts, host_rules)`` remembered in ``network.json``; every mining run adds them to its own."""
+    import json
+
+    try:
+        data = json.loads(network_file().read_text())
+    except (FileNotFoundError, ValueError):
+        return (), ""
+    return tuple(data.get("allow_hosts", ())), str(data.get("host_rules", ""))
+
+
+def join_rules(*rules: str) -> str:
+    """Host-rule lists joined, each rule once, first ones first (the first matching MAP wins)."""
+    parts = (r.strip() for text in rules for r in (text or "").split(","))
+    return ", ".join(dict.fromkeys(p for p in parts if p))
+
+
+def remember_network(allow_hosts: tuple[str, ...], host_rules: str) -> tuple[tuple[str, ...], str]:
+    """Add to ``network.json`` (atomically) so later runs (sensors, retries, UI backfills) reach the same hosts."""
+    import json
+
+    from minedag.store import atomic_write
+
+    allow, rules = saved_network()
+    merged = (tuple(dict.fromkeys([*allow, *allow_hosts])), join_rules(rules, host_rules))
+    if merged != (allow, rules):
+        atomic_write(network_file(), json.dumps({"allow_hosts": list(merged[0]), "host_rules": merged[1]}, indent=2).encode())
+    return merged
+
+
+def crawls_dir() -> Path:
+    """Crawl files (``<name>.yaml``) and each crawl's frontier (``<name>/frontier.json``)."""
+    return data_dir() / "crawls"

@@ -5,6 +5,7 @@ Layout (``root`` defaults to ``data/store``)::
     captures/objects/ab/<capture_id>.json.gz   immutable, content-addressed
     captures/screens/ab/<sha256>.png           immutable, content-addressed
     captures/latest/<url_id>.json              pointer: the newest capture of a URL
+    captures/links/<url_id>.json               the out-links of its newest good capture (for crawls)
     records/<profile>/<batch>.parquet          record batches (content-addressed); a URL's newest row wins
 
 Every write goes to a temporary file in the target directory, is flushed to disk and renamed into place, so
@@ -128,7 +129,46 @@ class Store:
         pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error,
                                  cap.error_kind, cap.captured_at, headers.get("etag"), headers.get("last-modified"))
         atomic_write(self._pointer_path(cap.url), json.dumps(pointer.__dict__).encode())
+        if cap.ok and not cap.http_error:  # a crawl follows these without opening the capture
+            nofollow = "nofollow" in cap.robots_meta or "nofollow" in (cap.response_headers.get("x-robots-tag") or "").lower()
+            atomic_write(self._links_path(cap.url), json.dumps({"capture_id": capture_id, "final_url": cap.final_url or cap.url,
+                                                                "nofollow": nofollow, "links": cap.links}).encode(),
+                         durable=False)
         return capture_id
+
+    def links(self, url: str) -> dict[str, Any] | None:
+        """The out-links of ``url``'s newest good capture: ``{"final_url", "nofollow" (the page says so), "links":
+        [[href, rel], ...]}``; ``None`` if it has none (never captured well, or the file is unreadable)."""
+        try:
+            return json.loads(self._links_path(url).read_bytes())
+        except (FileNotFoundError, *UNREADABLE):
+            return None
+
+    def remove(self, urls: Iterable[str], profiles: Iterable[str]) -> int:
+        """Forget ``urls``: their pointers, out-links and records of ``profiles`` (captures, content-addressed and
+        maybe shared, stay until a clean-up). Returns how many URLs had a pointer. Safe to run twice."""
+        import pyarrow.compute as pc
+
+        urls = set(urls)
+        had = 0
+        for url in urls:
+            for path in (self._pointer_path(url), self._links_path(url)):
+                if path.exists():
+                    had += path == self._pointer_path(url)
+                    path.unlink(missing_ok=True)
+        gone = pa.array(sorted(urls), type=pa.string())
+        for profile in profiles:
+            for path, mtime_ns in self._batches(profile):
+                table = self._read_batch(path, None, None)
+                if table is None or "url" not in table.column_names:
+                    continue
+                keep = pc.invert(pc.is_in(table["url"], value_set=gone))
+                if pc.all(keep).as_py():
+                    continue
+                if pc.any(keep).as_py():
+                    self._write_batch(profile, table.filter(keep), mtime_ns=mtime_ns)
+                path.unlink(missing_ok=True)
+        return had
 
     def latest(self, url: str) -> CapturePointer | None:
         """The pointer to the newest capture of ``url``; ``None`` if never captured (or its pointer was unreadable)."""
@@ -216,6 +256,9 @@ class Store:
 
     def _pointer_path(self, url: str) -> Path:
         return self.root / "captures" / "latest" / f"{url_id(url)}.json"
+
+    def _links_path(self, url: str) -> Path:
+        return self.root / "captures" / "links" / f"{url_id(url)}.json"
 
     # -- records ----------------------------------------------------------------------------------------
     def write_records(self, profile: str, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> int:

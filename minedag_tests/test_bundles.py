@@ -115,8 +115,8 @@ def test_a_failing_blocking_check_keeps_latest_where_it_was(store, tmp_path, mon
     from minedag.settings import bundles_dir
 
     defs = dg.Definitions(assets=[attribute_coverage, schema_links, attribute_catalog, training_bundle, published_bundle],
-                          jobs=[dg.define_asset_job("bundle", selection=dg.AssetSelection.groups("aggregation", "bundles"),
-                                                    executor_def=dg.in_process_executor)],
+                          jobs=[dg.define_asset_job(name, selection=dg.AssetSelection.groups(group), executor_def=dg.in_process_executor)
+                                for name, group in (("aggregate", "aggregation"), ("bundle", "bundles"))],
                           resources={"store": StoreResource(root=str(store.root))})
     instance = dg.DagsterInstance.ephemeral()
     good = build_bundles(instance, defs, ["seo_optimization"])["seo_optimization"]

@@ -37,9 +37,12 @@ def test_mine_job_materialises_capture_and_profiles_for_a_batch_of_partitions(si
     assert sorted(instance.get_dynamic_partitions("urls")) == sorted(URLS)
     mats = result.asset_materializations_for_node("page_capture")
     assert sorted(m.partition for m in mats) == sorted(URLS)
-    by_url = {m.partition: m.metadata for m in mats}
-    assert by_url["http://lab.test/pdf"]["ok"].value is False and "not HTML" in by_url["http://lab.test/pdf"]["error"].value
-    assert by_url["http://app.test/missing"]["status"].value == 404
+    checks = {c.partition: c for c in result.get_asset_check_evaluations() if c.partition}  # one per page
+    assert sorted(checks) == sorted(URLS)
+    assert not checks["http://lab.test/pdf"].passed and "not HTML" in checks["http://lab.test/pdf"].description
+    missing = checks["http://app.test/missing"]
+    assert not missing.passed and missing.severity == dg.AssetCheckSeverity.WARN and missing.metadata["status"].value == 404
+    assert checks["http://shop.test/"].passed and checks["http://shop.test/"].metadata["capture_id"].value
     store = Store(data / "store")
     for name in ("seo_optimizer", "schema_linker"):
         table = store.read_records(name, URLS)
@@ -129,16 +132,33 @@ def test_cli_demo_end_to_end(tmp_path):
     out = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--json", "--urls", str(urls)], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
     summary = json.loads(out.stdout)  # stdout is exactly one JSON object; progress went to stderr
-    assert summary["captured"] == 2 and summary["failed"] == [{"url": "http://lab.test/image.png", "reason": "not HTML: image/png"}]
+    assert summary["captured"] == 2 and summary["failed"] == [{"url": "http://lab.test/image.png", "kind": "not_html",
+                                                               "reason": "not HTML: image/png"}]
+    assert summary["not_captured"] == 1 and summary["failed_by_kind"] == {"not_html": 1}
     assert summary["dagster_runs"]["mining_succeeded"] and summary["dagster_runs"]["bundle"] == 8
     # Two pages on two sites cannot make domain-disjoint splits: the blocking check holds every bundle back.
     assert summary["bundles"]["seo_optimization"]["latest"] is None and "seo_optimization" in summary["dagster_runs"]["bundles_not_published"]
     assert "pages captured: 3/3" in out.stderr and "training bundles built and checked: 8/8" in out.stderr
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:  # aggregated once, not once per bundle
+        coverage = instance.fetch_materializations(dg.AssetKey("attribute_coverage"), limit=10).records
+        assert len(coverage) == 1
     assert "\x1b[" not in out.stdout + out.stderr  # not a terminal: no colour codes, no live bars
     status = subprocess.run([sys.executable, "-m", "minedag.cli", "status", "--json"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     summary = json.loads(status.stdout)
     assert summary["captures"] == {"ok": 2, "failed": 1} and summary["records"]["seo_optimizer"] == 3
+
+
+def test_cli_demo_that_captures_nothing_says_so_and_builds_no_bundle(tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("http://127.0.0.1:9/\nhttp://10.1.2.3/\nhttp://169.254.169.254/latest/meta-data/\n")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "MINEDAG_DATA": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-m", "minedag.cli", "demo", "--urls", str(urls)], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1
+    assert "0/3 captured, 3 refused" in out.stdout and "--allow-hosts" in out.stdout
+    assert "none built: nothing was captured" in out.stdout and "Sample site" not in out.stdout
+    assert not (tmp_path / "data" / "bundles").exists()
 
 
 def test_every_cli_command_has_help():
@@ -220,3 +240,28 @@ def test_retry_sensor_backs_off_retries_transient_failures_and_gives_up_with_the
         final = tick(cursor)
         assert isinstance(final, dg.SkipReason) and "1 given up" in final.skip_message
         assert store.latest(flaky).error.startswith("timeout on http://shop.test/flaky") and order.index(flaky) == 0
+
+
+def test_a_new_profile_fills_its_partitions_from_stored_captures_by_automation():
+    """A profile added to a running deployment: its first automation tick requests every partition whose capture
+    exists, without a manual backfill; pages never captured are left alone."""
+    from minedag.defs.profiles import build_profile_assets
+    from minedag.profiles import get_profile
+
+    captured, never = ["http://a.test/1", "http://a.test/2"], "http://a.test/not-yet"
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("urls", [*captured, never])
+        for url in captured:
+            for key in ("page_capture", "profiles/seo_optimizer"):
+                instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey.from_user_string(key), partition=url))
+        resources = {"browser": BrowserResource(), "store": StoreResource()}
+        before = dg.Definitions(assets=[page_capture, build_profile_assets([get_profile("seo_optimizer")])], resources=resources)
+        first = dg.evaluate_automation_conditions(defs=before, instance=instance)
+        assert first.total_requested == 0  # everything there is already materialised
+        after = dg.Definitions(assets=[page_capture, build_profile_assets([get_profile("seo_optimizer"),
+                                                                           get_profile("content_extractor")])],
+                               resources=resources)
+        second = dg.evaluate_automation_conditions(defs=after, instance=instance, cursor=first.cursor)
+        new = dg.AssetKey(["profiles", "content_extractor"])
+        assert set(second.get_requested_partitions(new)) == set(captured)
+        assert not second.get_requested_partitions(dg.AssetKey(["profiles", "seo_optimizer"]))

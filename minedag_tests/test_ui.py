@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 MINED = ["http://shop.test/", "http://blog.test/posts/design-tokens", "http://people.test/signup", "http://docs.test/",
          "http://app.test/pricing"]
+REFUSED, ROBOTS = "http://10.9.9.9/", "http://docs.test/internal/draft"  # a private address; disallowed by robots.txt
 FOR_UI_BACKFILL = ["http://shop.test/products/terra-mug", "http://blog.test/about"]  # registered, not mined
 FOR_SENSOR = ["http://docs.test/guides/orders-api", "http://app.test/"]  # dropped into data/urls/ while the daemon runs
 
@@ -56,7 +57,7 @@ def ui(tmp_path_factory):
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "MINEDAG_DATA": str(tmp / "data")}
     (tmp / "home").mkdir()
     (tmp / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    (tmp / "mined.txt").write_text("\n".join(MINED) + "\n")
+    (tmp / "mined.txt").write_text("\n".join([*MINED, REFUSED, ROBOTS]) + "\n")
     (tmp / "more.txt").write_text("\n".join(FOR_UI_BACKFILL) + "\n")
     _cli(env, "demo", "--urls", str(tmp / "mined.txt"))
     _cli(env, "add-urls", str(tmp / "more.txt"))
@@ -136,6 +137,23 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
         assert plot.evaluate("img => img.naturalWidth") > 300  # decoded: a real picture, not a broken image
         page.screenshot(path=ARTIFACTS / "training-bundle-plot.png")
         page.get_by_role("dialog").get_by_role("button", name="Close").click()
+
+        # Pages that were not captured fail their partition's `captured` check, with the reason.
+        page.goto(ui.base + "/assets/page_capture?view=checks", wait_until="networkidle", timeout=60_000)
+        page.get_by_text("captured", exact=True).first.wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "capture-checks.png")
+        checks = ui.graphql("""{ assetNodeOrError(assetKey: {path: ["page_capture"]}) { ... on AssetNode {
+            assetChecksOrError { ... on AssetChecks { checks { name partitionStatuses {
+              ... on AssetCheckDefaultPartitionStatuses { failedPartitions succeededPartitions } } } } } } } }""")
+        (captured,) = checks["assetNodeOrError"]["assetChecksOrError"]["checks"]
+        assert captured["name"] == "captured"
+        assert set(captured["partitionStatuses"]["failedPartitions"]) == {REFUSED, ROBOTS}
+        assert set(MINED) <= set(captured["partitionStatuses"]["succeededPartitions"])
+        # Lineage as the data flows: profiles -> aggregation -> bundles.
+        graph = ui.graphql("""{ assetNodeOrError(assetKey: {path: ["training_bundle"]}) { ... on AssetNode {
+            dependencyKeys { path } } } }""")
+        upstream = {"/".join(k["path"]) for k in graph["assetNodeOrError"]["dependencyKeys"]}
+        assert "attribute_catalog" in upstream and "profiles/seo_optimizer" in upstream
 
         # A backfill of the registered-but-unmined URLs, launched and followed from the UI.
         page.goto(ui.base + "/assets/page_capture", wait_until="networkidle", timeout=60_000)

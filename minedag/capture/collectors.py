@@ -68,7 +68,15 @@ async () => {
                    'domContentLoadedEventStart','domContentLoadedEventEnd','domComplete','loadEventStart',
                    'loadEventEnd','transferSize','encodedBodySize','decodedBodySize','redirectCount'])
     if (typeof t[k] === 'number') timing[k] = t[k];
-  return {timing, paint, cls, depth, css,
+  // Out-links as the browser resolved them (base href included), with their rel, for crawling.
+  const links = [], seen = new Set();
+  for (const a of document.querySelectorAll('a[href], area[href]')) {
+    if (typeof a.href !== 'string' || seen.has(a.href + ' ' + a.rel) || links.length >= 5000) continue;
+    seen.add(a.href + ' ' + a.rel);
+    links.push([a.href, (a.rel || '').toLowerCase()]);
+  }
+  const robots = document.querySelector('meta[name="robots" i]');
+  return {timing, paint, cls, depth, css, links, robotsMeta: robots ? (robots.content || '').toLowerCase() : '',
           scrollWidth: document.documentElement ? document.documentElement.scrollWidth : 0,
           scrollHeight: document.documentElement ? document.documentElement.scrollHeight : 0};
 }
@@ -225,6 +233,7 @@ class PageProbe:
             cap.paint = metrics["paint"]
             cap.cls = metrics["cls"]
             cap.stylesheets = metrics["css"]
+            cap.links, cap.robots_meta = metrics["links"], metrics["robotsMeta"]
             cap.performance_metrics.update({"DomDepth": metrics["depth"], "ScrollWidth": metrics["scrollWidth"],
                                             "ScrollHeight": metrics["scrollHeight"]})
         if axe:

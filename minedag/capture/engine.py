@@ -318,10 +318,33 @@ class Capturer:
                 await asyncio.sleep(wait)  # outside the capture timeout: a long Retry-After is not a hung page
         else:
             cap.console.append({"type": "minedag", "text": f"still HTTP {cap.status} after backing off"})
+        if cap.ok and cap.redirect_chain and not self.options.bare and (refusal := await self._redirect_refusal(cap)):
+            cap = self._dropped(cap, refusal)
         cap.robots_txt = robots
         cap.console.extend({"type": "minedag", "text": note} for note in notes)
         self.politeness.record(host, cap.ok, cap.error_kind, cap.status, cap.error)
         return cap
+
+    async def _redirect_refusal(self, cap: PageCapture) -> tuple[str, str] | None:
+        """``("robots", reason)`` when a redirect led to a URL its site's robots.txt disallows.
+
+        Chromium follows redirects before minedag sees them, so such a page was loaded: it is dropped, not kept.
+        """
+        for target in [hop["url"] for hop in cap.redirect_chain[1:]] + [cap.final_url or cap.url]:
+            parts = urlsplit(target)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            await self._robots_txt(origin)
+            refusal = self.politeness.disallowed(site_of(target), origin, target)
+            if refusal is not None and refusal[0] == "robots":
+                return "robots", f"redirected to {target}, {refusal[1]}"
+        return None
+
+    def _dropped(self, cap: PageCapture, refusal: tuple[str, str]) -> PageCapture:
+        """A failed capture that keeps only where the page led, none of its content."""
+        dropped = PageCapture(url=cap.url, captured_at=cap.captured_at, status=cap.status, final_url=cap.final_url,
+                              redirect_chain=cap.redirect_chain)
+        dropped.versions = dict(self.versions)
+        return dropped.fail(*refusal)
 
     async def _check(self, url: str, host: str, origin: str, previous: PreviousCapture) -> tuple[bool, int | None]:
         """Ask the server whether ``url`` changed since ``previous`` (one plain HTTP request, a politeness slot)."""

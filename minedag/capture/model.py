@@ -64,6 +64,8 @@ class PageCapture:
     js_coverage: dict[str, Any] = field(default_factory=dict)
     axe: dict[str, Any] = field(default_factory=dict)
     anchor_listeners: list[list[str]] = field(default_factory=list)  # event types on each <a> without href
+    links: list[list[str]] = field(default_factory=list)  # [absolute href, rel] of each <a>/<area> with href
+    robots_meta: str = ""  # <meta name="robots"> content, lower case
     stylesheets: dict[str, Any] = field(default_factory=dict)  # CSS custom properties and @media conditions
     screenshot_sha256: str | None = None
     mobile: dict[str, Any] = field(default_factory=dict)  # the optional mobile-emulation pass

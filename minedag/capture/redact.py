@@ -61,7 +61,7 @@ def redact_capture(cap: PageCapture, *, emails: bool = False) -> PageCapture:
         if isinstance(value, str) and name != "url":
             setattr(cap, name, clean(value))
     for name in ("redirect_chain", "response_headers", "dom_snapshot", "ax_tree", "network", "blocked_requests",
-                 "console", "page_errors", "axe", "anchor_listeners", "stylesheets", "mobile", "css_coverage",
+                 "console", "page_errors", "axe", "anchor_listeners", "links", "stylesheets", "mobile", "css_coverage",
                  "js_coverage"):
         setattr(cap, name, _walk(getattr(cap, name), clean))
     return cap

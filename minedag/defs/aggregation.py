@@ -70,10 +70,20 @@ def schema_links(store: StoreResource) -> dg.MaterializeResult:
     })
 
 
+def coverage_by_attribute(aggregate: str) -> dict[str, float]:
+    """``profile.attribute -> coverage`` as the ``aggregate`` asset last wrote it (empty before its first run)."""
+    path = data_dir() / "aggregates" / f"{aggregate}.parquet"
+    if not path.is_file():
+        return {}
+    frame = pd.read_parquet(path, columns=["attribute", "coverage"]).dropna()
+    return dict(zip(frame["attribute"], frame["coverage"].astype(float), strict=True))
+
+
 @dg.asset(deps=[attribute_coverage], group_name="aggregation", kinds={"pandas", "parquet"}, automation_condition=hourly)
-def attribute_catalog(store: StoreResource) -> dg.MaterializeResult:
-    """Every attribute: name, Arrow type, description, profile, functionalities and model kinds that use it, coverage."""
-    stats = attribute_stats(store.get())
+def attribute_catalog() -> dg.MaterializeResult:
+    """Every attribute: name, Arrow type, description, profile, functionalities and model kinds that use it, coverage
+    (read from ``attribute_coverage``)."""
+    stats = coverage_by_attribute("attribute_coverage")
     rows = []
     for name, profile in all_profiles().items():
         for attr in profile.attributes:
@@ -82,7 +92,7 @@ def attribute_catalog(store: StoreResource) -> dg.MaterializeResult:
             rows.append({"attribute": q, "type": attr.type_name, "description": attr.description, "profile": name,
                          "required_by_profile": attr.required, "functionalities": [f.name for f in users],
                          "model_kinds": sorted({k for f in users for k in f.model_kinds}),
-                         "coverage": stats.get(q, {}).get("coverage")})
+                         "coverage": stats.get(q)})
     frame = pd.DataFrame(rows)
     out = _write_aggregate("attribute_catalog.parquet", frame.to_parquet(index=False))
     return dg.MaterializeResult(metadata={

@@ -76,10 +76,12 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 STALE_AFTER_HOURS = 24 * 7
 
 
-def batched_requests(order: list[str], urls: set[str], key: str) -> list[dg.RunRequest]:
+def batched_requests(order: list[str], urls: set[str], key: str,
+                     asset_selection: list[dg.AssetKey] | None = None) -> list[dg.RunRequest]:
     """Runs that mine ``urls`` in batches of partition ranges (pages in between are re-checked, cheaply)."""
     position = {url: i for i, url in enumerate(order)}
-    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags={RANGE_START: order[start], RANGE_END: order[end]})
+    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags={RANGE_START: order[start], RANGE_END: order[end]},
+                          asset_selection=asset_selection)
             for start, end in covering_ranges([position[u] for u in urls if u in position], MINING_BATCH)]
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 
 from minedag.bundles import build_bundle, publish
 from minedag.bundles.publish import latest_version
-from minedag.defs.aggregation import PROFILE_KEYS, hourly
+from minedag.defs.aggregation import PROFILE_KEYS, attribute_catalog, coverage_by_attribute, hourly
 from minedag.defs.metadata import image, md_table
 from minedag.defs.resources import StoreResource
 from minedag.functionalities import FUNCTIONALITIES, get_functionality
@@ -27,7 +27,7 @@ def _description() -> str:
 
 @dg.asset(
     partitions_def=functionality_partitions,
-    deps=[dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in PROFILE_KEYS],
+    deps=[*(dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in PROFILE_KEYS), attribute_catalog],
     group_name="bundles",
     kinds={"parquet", "json"},
     description=_description(),
@@ -38,14 +38,16 @@ def training_bundle(context: dg.AssetExecutionContext, store: StoreResource):
     f = get_functionality(context.partition_key)
     result = build_bundle(f, store.get(), bundles_dir())
     m = result.manifest
+    everywhere = coverage_by_attribute("attribute_catalog")  # what the bundle kept vs. what was mined
     yield dg.MaterializeResult(
         data_version=dg.DataVersion(result.version),
         metadata={
             "version": result.version, "new_version": result.created, "members": m["counts"]["members"],
             "excluded": m["counts"]["excluded"], "average_quality": m["counts"]["average_quality"],
             "splits": dg.MetadataValue.json(m["counts"]["splits"]),
-            "coverage": md_table(["attribute", "role", "required", "coverage"],
-                                 [[f"`{a['name']}`", a["role"], "yes" if a["required"] else "", f"{a['coverage']:.0%}"]
+            "coverage": md_table(["attribute", "role", "required", "coverage", "on all mined pages"],
+                                 [[f"`{a['name']}`", a["role"], "yes" if a["required"] else "", f"{a['coverage']:.0%}",
+                                   f"{everywhere[a['name']]:.0%}" if a["name"] in everywhere else "-"]
                                   for a in m["attributes"]]),
             "recommendations": dg.MetadataValue.json(m["recommendations"]),
             **_plots(result.path / "plots"),

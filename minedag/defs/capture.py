@@ -1,7 +1,15 @@
 import os
 import socket
+import warnings
+from collections.abc import Iterator
 
 import dagster as dg
+
+# Dagster has no public way to say which materialization a check evaluation logged for one partition of a
+# multi-partition step looks at; without it the UI treats the evaluation as stale. The one private import here.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData as CheckTarget,
+)
 
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
@@ -9,6 +17,13 @@ from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_back
 from minedag.defs.resources import BrowserResource, StoreResource
 
 CAPTURE_VERSION = "1"
+# One evaluation per page: a page that could not be captured is a failed check on its own partition in the UI.
+# Partitioned checks are a Dagster preview (1.13); chosen knowingly, so its warning is not repeated at every load.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    captured_check = dg.AssetCheckSpec("captured", asset="page_capture", partitions_def=url_partitions,
+                                       description="The page was captured as HTML (not refused, blocked by robots.txt, "
+                                                   "timed out, not HTML...) with a 2xx/3xx status; a failed page says why.")
 
 
 @dg.asset(
@@ -19,8 +34,10 @@ CAPTURE_VERSION = "1"
     group_name="capture",
     kinds={"chromium", "playwright"},
     code_version=CAPTURE_VERSION,
+    check_specs=[captured_check],
 )
-def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, store: StoreResource) -> dg.MaterializeResult:
+def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, store: StoreResource
+                 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One Chromium navigation per URL: response, raw and rendered HTML, DOM snapshot with computed styles,
     accessibility tree, performance metrics and paint timing, layer tree, network and console logs, CSS/JS
     coverage, axe-core results and a screenshot. Failed pages are stored too, with the reason."""
@@ -32,17 +49,14 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
     previous = {u: p for u in urls if (p := target.previous(u))} if browser.incremental else {}
 
     def keep(cap: PageCapture) -> None:  # persisted as each page lands: a crash later loses nothing
-        capture_id = target.put_capture(cap)
-        results.append((cap, capture_id))
-        if not cap.ok or cap.http_error:  # the failed partition shows why; not every page: each call costs Dagster
-            context.add_asset_metadata(_partition_metadata(cap, capture_id), partition_key=cap.url)  # a partitions query
+        results.append((cap, target.put_capture(cap)))
 
     with browser.sample_site() as host_rules:
         capture_urls(urls, browser.options(host_rules), on_capture=keep, previous=previous)
     failures = [(c.url, c.error_kind, c.error) for c, _ in results if not c.ok]
     for url, kind, error in failures:
         context.log.warning(f"capture failed for {url}: [{kind}] {error}")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "batch_urls": len(urls),
             "batch_captured_ok": len(urls) - len(failures),
@@ -50,14 +64,35 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
             "batch_unchanged": sum(1 for c, _ in results if c.unchanged_since),
         }
     )
+    _evaluate_pages(context, results)
+    yield dg.AssetCheckResult(check_name="captured", passed=not failures,
+                              description=f"{len(urls) - len(failures)} of {len(urls)} pages of this run captured")
 
 
-def _partition_metadata(cap: PageCapture, capture_id: str) -> dict[str, object]:
+def _evaluate_pages(context: dg.AssetExecutionContext, results: list[tuple[PageCapture, str]]) -> None:
+    """The ``captured`` check of each page, against the materialization this run just wrote for it."""
+    key = context.asset_key
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[c.url for c, _ in results]), limit=len(results)).records
+    latest = {r.partition_key: r for r in reversed(records)}
+    for cap, capture_id in results:
+        record = latest.get(cap.url)
+        context.log_event(dg.AssetCheckEvaluation(  # an HTTP error page is captured, but no success: a warning
+            asset_key=key, check_name="captured", passed=cap.ok and not cap.http_error, partition=cap.url,
+            severity=dg.AssetCheckSeverity.WARN if cap.ok else dg.AssetCheckSeverity.ERROR,
+            description=f"HTTP {cap.status}" if cap.ok and cap.http_error else None if cap.ok else f"[{cap.error_kind}] {cap.error}",
+            metadata=_page_metadata(cap, capture_id),
+            target_materialization_data=CheckTarget(storage_id=record.storage_id, run_id=record.run_id,
+                                                    timestamp=record.timestamp) if record else None))
+
+
+def _page_metadata(cap: PageCapture, capture_id: str) -> dict[str, object]:
     return {
         "ok": cap.ok,
         "status": cap.status if cap.status is not None else -1,
+        "error_kind": cap.error_kind or "",
         "error": cap.error or "",
         "capture_id": capture_id,
-        "content_hash": cap.content_hash or "",
         "capture_ms": cap.timing.get("total_ms", 0.0),
+        "unchanged": bool(cap.unchanged_since),
     }

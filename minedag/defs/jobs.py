@@ -9,11 +9,18 @@ mine_job = dg.define_asset_job(
     description="Capture a batch of URLs once and extract every mining profile from the captures.",
 )
 
+aggregate_job = dg.define_asset_job(
+    "aggregate",
+    selection=dg.AssetSelection.groups("aggregation"),
+    executor_def=dg.in_process_executor,
+    description="Attribute coverage, schema links and the attribute catalog over every stored record (once per change).",
+)
+
 bundle_job = dg.define_asset_job(
     "bundle",
-    selection=dg.AssetSelection.groups("aggregation", "bundles"),
+    selection=dg.AssetSelection.groups("bundles"),
     executor_def=dg.in_process_executor,
-    description="Aggregate coverage and schema links, build, check and publish the training bundle of a functionality.",
+    description="Build, check and publish the training bundle of a functionality (run `aggregate` first).",
 )
 
 # The same work on Celery workers (dagster-celery): each step of a run is a task on the `dagster` queue, so

@@ -25,6 +25,15 @@ def column_schema(profile: MiningProfile) -> dg.TableSchema:
     ])
 
 
+# Eager alone never requests what was missing on its first evaluation (it counts that evaluation as handled), so a
+# profile added to a running deployment would stay Missing: on its first evaluation it fills every partition whose
+# capture is stored, then follows its captures eagerly.
+AC = dg.AutomationCondition
+profile_automation = (AC.eager() | (AC.initial_evaluation() & AC.missing() & ~AC.any_deps_missing()
+                                    & ~AC.any_deps_in_progress() & ~AC.in_progress()).with_label("fill when new")
+                      ).with_label("eager, and fill when new")
+
+
 def profile_spec(profile: MiningProfile) -> dg.AssetSpec:
     """``profiles/<name>``: its own asset, code version and column schema, partitioned like ``page_capture``."""
     return dg.AssetSpec(
@@ -37,7 +46,7 @@ def profile_spec(profile: MiningProfile) -> dg.AssetSpec:
         description=profile.description,
         metadata={"dagster/column_schema": column_schema(profile), "profile": profile.name,
                   "required_attributes": ", ".join(profile.required)},
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=profile_automation,
         skippable=True,
     )
 

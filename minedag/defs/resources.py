@@ -6,7 +6,7 @@ from pydantic import Field
 
 from minedag.capture import CaptureOptions
 from minedag.capture.politeness import PolitenessRules
-from minedag.settings import store_dir
+from minedag.settings import join_rules, saved_network, store_dir
 from minedag.store import Store
 
 
@@ -41,25 +41,29 @@ class BrowserResource(dg.ConfigurableResource):
     incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
                                                          "and keep the earlier capture when the page did not change.")
 
+    def network(self) -> tuple[tuple[str, ...], str]:
+        """This resource's allow-list and host rules plus the deployment's remembered ones (``network.json``)."""
+        allow, rules = saved_network()
+        return tuple(dict.fromkeys([*self.allow_hosts, *allow])), join_rules(self.host_rules, rules)
+
     @contextmanager
     def sample_site(self) -> Iterator[str]:
-        """Yield the host rules to use, serving the sample site meanwhile if configured."""
-        if not self.serve_sample_site or self.host_rules:
-            yield self.host_rules
-            return
-        from minedag.sample_site.server import serve
+        """Yield the host rules to use, serving the sample site meanwhile if configured and no rule says where
+        ``*.test`` is."""
+        from minedag.sample_site.server import sample_site_for
 
-        server = serve()
-        try:
-            yield server.host_rules
-        finally:
-            server.stop()
+        rules = self.network()[1]
+        if not self.serve_sample_site:
+            yield rules
+            return
+        with sample_site_for(rules) as served:
+            yield served
 
     def options(self, host_rules: str) -> CaptureOptions:
         if self.emulation not in ("desktop", "mobile", "both"):
             raise dg.Failure(f"browser.emulation={self.emulation!r} is not valid; use 'desktop', 'mobile' or 'both'")
         return CaptureOptions(
-            executable_path=self.executable_path, host_rules=host_rules, allow_hosts=tuple(self.allow_hosts),
+            executable_path=self.executable_path, host_rules=host_rules, allow_hosts=self.network()[0],
             pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s, capture_timeout_s=self.capture_timeout_s,
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
             pages_per_site=self.pages_per_site, redact_emails=self.redact_emails,

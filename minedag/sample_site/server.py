@@ -7,11 +7,12 @@ The browser resolves ``*.test`` to this server with ``--host-resolver-rules``, s
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit
 SITE_ROOT = Path(__file__).resolve().parents[2] / "data" / "site"
 
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain",
-          ".js": "application/javascript", ".json": "application/json"}
+          ".js": "application/javascript", ".json": "application/json", ".xml": "application/xml",
+          ".gz": "application/gzip"}
 
 # Lab pages on lab.test: most exercise a failure path of the capture layer; the last ones, axe's options.
 HOSTILE: dict[str, tuple[str, bytes]] = {
@@ -213,3 +215,21 @@ class SiteServer(ThreadingHTTPServer):
 def serve(port: int = 0) -> SiteServer:
     """Start the sample site in a background thread and return the running server."""
     return SiteServer(port=port).start()
+
+
+@contextlib.contextmanager
+def sample_site_for(rules: str, urls: Iterable[str] | None = None) -> Iterator[str]:
+    """Yield the host rules to use: ``rules``, plus the sample site served meanwhile when no rule says where
+    ``*.test`` is (and, if ``urls`` are given, one of them is on a ``*.test`` host)."""
+    from minedag.capture.guard import HostRules
+    from minedag.settings import join_rules
+
+    mapped = HostRules.parse(rules).map("shop.test", 80) != ("shop.test", 80)
+    if mapped or (urls is not None and not any((urlsplit(u).hostname or "").endswith(".test") for u in urls)):
+        yield rules
+        return
+    server = serve()
+    try:
+        yield join_rules(rules, server.host_rules)
+    finally:
+        server.stop()

@@ -1,0 +1,120 @@
+"""Sitemaps and robots.txt for a crawl, fetched through the capture guard (the same address check as pages).
+
+Parsing is ultimate-sitemap-parser's (robots.txt ``Sitemap:`` lines, the well-known paths, indexes, gzip, text and
+RSS/Atom sitemaps, ``lastmod``); robots.txt rules are Protego's, as in the capture layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from protego import Protego
+from usp.tree import sitemap_tree_for_homepage
+from usp.web_client.abstract_client import (
+    AbstractWebClient,
+    AbstractWebClientResponse,
+    AbstractWebClientSuccessResponse,
+    WebClientErrorResponse,
+)
+
+import minedag
+from minedag.capture.guard import GUARD_HEADER, Guard, GuardProxy, HostRules
+from minedag.urls import UrlPolicy
+
+MAX_BYTES = 50_000_000  # one sitemap file (the protocol allows 50 MB uncompressed)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str
+    lastmod: str | None
+
+
+class _Response(AbstractWebClientSuccessResponse):
+    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str], body: bytes):
+        self._url, self._status, self._reason, self._headers, self._body = url, status, reason, headers, body
+
+    def status_code(self) -> int:
+        return self._status
+
+    def status_message(self) -> str:
+        return self._reason
+
+    def header(self, case_insensitive_name: str) -> str | None:
+        return self._headers.get(case_insensitive_name.lower())
+
+    def raw_data(self) -> bytes:
+        return self._body
+
+    def url(self) -> str:
+        return self._url
+
+
+class GuardedClient(AbstractWebClient):
+    """Plain HTTP GETs through the guard proxy: refused addresses are errors, never requests."""
+
+    def __init__(self, proxy_port: int, user_agent: str, timeout_s: float = 20.0):
+        proxy = f"http://127.0.0.1:{proxy_port}"
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy, "https": proxy}))
+        self._agent, self._timeout, self._max = user_agent, timeout_s, MAX_BYTES
+
+    def set_max_response_data_length(self, max_response_data_length: int | None) -> None:
+        self._max = min(max_response_data_length or MAX_BYTES, MAX_BYTES)
+
+    def get(self, url: str) -> AbstractWebClientResponse:
+        request = urllib.request.Request(url, headers={"User-Agent": self._agent, "Accept-Encoding": "identity"})
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                return _Response(response.geturl(), response.status, response.reason, headers, response.read(self._max))
+        except urllib.error.HTTPError as exc:
+            if exc.headers.get(GUARD_HEADER):
+                return WebClientErrorResponse(f"refused by the guard: {exc.headers[GUARD_HEADER]}", retryable=False)
+            headers = {k.lower(): v for k, v in exc.headers.items()}
+            return _Response(url, exc.code, exc.reason, headers, exc.read(self._max))
+        except (OSError, ValueError) as exc:
+            return WebClientErrorResponse(f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+class SiteFetcher:
+    """robots.txt and sitemaps of the crawl's sites, over one guard proxy (open it with ``fetcher()``)."""
+
+    def __init__(self, client: GuardedClient, agent: str):
+        self.client, self.agent = client, agent
+        self._robots: dict[str, Protego] = {}
+
+    def robots(self, origin: str) -> Protego:
+        """The parsed robots.txt of ``origin`` (an empty one when there is none or it cannot be read)."""
+        if origin not in self._robots:
+            response = self.client.get(f"{origin}/robots.txt")
+            ok = isinstance(response, AbstractWebClientSuccessResponse) and response.status_code() == 200
+            text = response.raw_data().decode("utf-8", errors="replace") if ok else ""
+            self._robots[origin] = Protego.parse(text)
+        return self._robots[origin]
+
+    def allowed(self, url: str, origin: str) -> bool:
+        return self.robots(origin).can_fetch(url, self.agent)
+
+    def sitemap_entries(self, origin: str) -> list[SitemapEntry]:
+        """Every page the origin's sitemaps list (robots.txt ``Sitemap:`` lines and the well-known paths)."""
+        logging.getLogger("usp").setLevel(logging.ERROR)  # a site without sitemaps is not a warning for us
+        tree = sitemap_tree_for_homepage(f"{origin}/", web_client=self.client)
+        return [SitemapEntry(page.url, page.last_modified.isoformat() if page.last_modified else None)
+                for page in tree.all_pages()]
+
+
+@contextmanager
+def fetcher(allow_hosts: tuple[str, ...], host_rules: str, agent: str = "minedag") -> Iterator[SiteFetcher]:
+    """A ``SiteFetcher`` whose requests pass the same guard as the browser's (policy, allow-list, host rules)."""
+    proxy = GuardProxy(Guard(UrlPolicy(tuple(allow_hosts)), HostRules.parse(host_rules))).start()
+    try:
+        listener = proxy.listen()
+        ua = f"Mozilla/5.0 (compatible; {agent}/{minedag.__version__})"
+        yield SiteFetcher(GuardedClient(listener.port, ua), agent)
+    finally:
+        proxy.stop()

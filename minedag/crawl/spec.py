@@ -1,0 +1,121 @@
+"""What a crawl is: seeds, scope, budgets, sitemaps, network settings. Declared in YAML or by CLI flags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from minedag.urls import InvalidURL, canonical_url
+
+
+class CrawlError(ValueError):
+    """A crawl file or flag that cannot be used; the message names the file, the field and the fix."""
+
+
+class CrawlSpec(BaseModel):
+    """One crawl. ``scope`` is ``host`` (the seed's host), ``site`` (the seed's host and its subdomains, and the
+    parent domain's), ``prefix:URL`` or ``regex:PATTERN``; ``include``/``exclude`` are regular expressions that
+    every URL must match / must not match on top of it. Depth counts link hops from a seed or sitemap entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="file-name-safe crawl name")
+    seeds: list[str] = Field(min_length=1, description="absolute http(s) URLs to start from")
+    scope: str = Field(default="host", description="host | site | prefix:URL | regex:PATTERN")
+    include: list[str] = Field(default_factory=list, description="regexes a URL must match (any of them)")
+    exclude: list[str] = Field(default_factory=list, description="regexes a URL must not match")
+    max_depth: int = Field(default=3, ge=0, description="link hops from a seed or sitemap entry")
+    max_pages: int = Field(default=1000, ge=1, description="pages mined in all")
+    max_pages_per_site: int = Field(default=500, ge=1, description="pages mined per host")
+    sitemaps: bool = Field(default=True, description="read robots.txt Sitemap: lines, /sitemap.xml, indexes, .gz")
+    follow_nofollow: bool = Field(default=False, description="also follow rel=nofollow links and nofollow pages")
+    allow_hosts: list[str] = Field(default_factory=list, description="host globs/CIDRs mined although private")
+    host_rules: str = Field(default="", description="Chromium host-resolver-rules, e.g. 'MAP *.test 127.0.0.1:8000'")
+    batch: int = Field(default=50, ge=1, le=500, description="URLs per Dagster run")
+
+    @field_validator("seeds")
+    @classmethod
+    def _canonical_seeds(cls, seeds: list[str]) -> list[str]:
+        try:
+            return list(dict.fromkeys(canonical_url(s) for s in seeds))
+        except InvalidURL as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("scope")
+    @classmethod
+    def _known_scope(cls, scope: str) -> str:
+        kind, _, arg = scope.partition(":")
+        if kind in ("host", "site") and not arg:
+            return scope
+        if kind == "prefix" and arg:
+            try:
+                return f"prefix:{canonical_url(arg)}"
+            except InvalidURL as exc:
+                raise ValueError(f"prefix: {exc}") from None
+        if kind == "regex" and arg:
+            _compile(arg)
+            return scope
+        raise ValueError(f"unknown scope {scope!r}: use host, site, prefix:URL or regex:PATTERN")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            _compile(pattern)
+        return patterns
+
+    @field_validator("host_rules")
+    @classmethod
+    def _host_rules(cls, rules: str) -> str:
+        from minedag.capture.guard import HostRules
+
+        HostRules.parse(rules)
+        return rules
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+
+
+
+def load_crawl_file(path: str | Path) -> CrawlSpec:
+    """Read and validate a crawl YAML file; the name defaults to the file's stem.
+
+    Raises:
+        CrawlError: naming the file, the line of the offending key and what to write instead.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CrawlError(f"crawl file {str(path)!r} not found") from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _key_lines(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        raise CrawlError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CrawlError(f"{path}: expected a mapping such as 'seeds: [https://example.com/]'")
+    data.setdefault("name", path.stem)
+    try:
+        return CrawlSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = str(error["loc"][0]) if error["loc"] else ""
+            where = f"line {lines[key]}" if key in lines else "top level"
+            problems.append(f"{path}:{where}: {'.'.join(map(str, error['loc'])) or 'file'}: {error['msg']}")
+        raise CrawlError("\n".join(problems)) from None
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    """Top-level key -> 1-based line number, for error messages."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
