@@ -141,6 +141,9 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
         # Pages that were not captured fail their partition's `captured` check, with the reason.
         page.goto(ui.base + "/assets/page_capture?view=checks", wait_until="networkidle", timeout=60_000)
         page.get_by_text("captured", exact=True).first.wait_for(timeout=60_000)
+        page.get_by_text("Partitions", exact=True).last.click()  # the check's own partitions tab
+        page.get_by_text(REFUSED).first.click(timeout=60_000)
+        page.get_by_text("[refused]").first.wait_for(timeout=60_000)  # the evaluation says why
         page.screenshot(path=ARTIFACTS / "capture-checks.png")
         checks = ui.graphql("""{ assetNodeOrError(assetKey: {path: ["page_capture"]}) { ... on AssetNode {
             assetChecksOrError { ... on AssetChecks { checks { name partitionStatuses {
