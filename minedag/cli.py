@@ -42,11 +42,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from minedag.bundles.publish import latest_version
+    from minedag.campaigns import load_all
     from minedag.functionalities import FUNCTIONALITIES
     from minedag.mining import build_bundles, mine
     from minedag.profiles import all_profiles
     from minedag.progress import finish, polled, progress
-    from minedag.settings import bundles_dir, store_dir
+    from minedag.settings import bundles_dir, campaigns_dir, store_dir
     from minedag.store import Store
     from minedag.urlfile import read_url_file
 
@@ -80,6 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "http_errors": [{"url": p.url, "status": p.status} for p in ok if p.status and p.status >= 400],
         "failed": [{"url": p.url, "kind": p.error_kind, "reason": p.error} for p in failed],
         "records": {name: len(store.read_records(name, urls)) for name in all_profiles()},
+        "campaigns": {c.name: len(store.read_records(f"campaign_{c.name}", urls)) for c in load_all(campaigns_dir())},
         "bundles": {name: {"latest": latest_version(bundles_dir(), name),
                            "checks_passed": sum(c.passed for c in run.get_asset_check_evaluations()),
                            "checks": len(run.get_asset_check_evaluations())} for name, run in bundle_runs.items()},
@@ -108,6 +110,8 @@ def _print_demo(s: dict) -> None:
     table.add_row("failed captures", str(len(s["failed"])))
     for name, n in s["records"].items():
         table.add_row(f"records: profiles/{name}", str(n))
+    for name, n in s["campaigns"].items():
+        table.add_row(f"records: campaigns/{name}", str(n))
     console.print(table)
     for f in s["failed"]:
         console.print(f"  [red]{f['kind'] or 'failed'}[/] {f['url']}: {f['reason']}")
@@ -332,6 +336,168 @@ def cmd_remove_urls(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaign(args: argparse.Namespace) -> int:
+    """Campaigns, your own attributes in YAML: new, validate, show, run (through Dagster), suggest, schema."""
+    from minedag.campaigns import CampaignError, json_schema, load_all, load_campaign
+    from minedag.settings import campaigns_dir
+
+    folder = campaigns_dir()
+    if args.action == "schema":
+        print(json.dumps(json_schema(), indent=2))
+        return 0
+    if args.action == "validate":
+        files = [Path(f) for f in args.names] or sorted(folder.glob("*.yaml"))
+        problems = {}
+        for path in files:
+            try:
+                load_campaign(path)
+            except CampaignError as exc:
+                problems[str(path)] = str(exc)
+        if args.json:
+            print(json.dumps({"files": [str(f) for f in files], "problems": problems}))
+        else:
+            for path in files:
+                console.print(f"[red]invalid[/] {problems[str(path)]}" if str(path) in problems else f"[green]valid[/] {path}")
+        return 1 if problems else 0
+    if not args.names:
+        raise UsageError(f"`minedag campaign {args.action}` needs a campaign name, e.g. product_price")
+    name = args.names[0]
+    path = folder / f"{name}.yaml"
+    if args.action == "new":
+        return _new_campaign(path, name)
+    try:
+        campaign = load_campaign(path)
+    except CampaignError as exc:
+        raise UsageError(str(exc)) from None
+    load_all(folder)  # the other files must load too, or Dagster will not
+    if args.action == "run":
+        return _run_campaign(campaign, args)
+    if args.action == "suggest":
+        return _suggest(campaign, args)
+    return _show_campaign(campaign, args)
+
+
+def _new_campaign(path: Path, name: str) -> int:
+    if path.exists():
+        raise UsageError(f"{path} exists; edit it, or choose another name")
+    from minedag.agents.tools import CreateMiningCampaign, create_mining_campaign
+    from minedag.campaigns import Campaign
+
+    template = Campaign(name=name, description=f"{name.replace('_', ' ')} (describe what this campaign mines)", attributes=[{
+        "name": "title", "type": "string", "description": "The page's main heading.",
+        "selectors": [{"css": "h1"}, {"css": "title"}]}])
+    out = create_mining_campaign(CreateMiningCampaign(campaign=template))
+    console.print(f"wrote {out['path']}: edit its attributes, then `minedag campaign validate` and `minedag campaign run {name}`")
+    return 0
+
+
+def _run_campaign(campaign, args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from minedag.defs.partitions import url_partitions
+    from minedag.mining import QUIET, RANGE_END, RANGE_START, contiguous_ranges
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    instance = _instance()
+    from minedag.definitions import defs
+
+    store = Store(store_dir())
+    order = instance.get_dynamic_partitions(url_partitions.name)
+    positions = [i for i, url in enumerate(order) if campaign.wants(url) and (p := store.latest(url)) is not None and p.ok]
+    job = dg.define_asset_job(f"campaign_{campaign.name}", selection=[dg.AssetKey(["campaigns", campaign.name])],
+                              executor_def=dg.in_process_executor)
+    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    results = [resolved.execute_in_process(instance=instance, tags={RANGE_START: order[a], RANGE_END: order[b]},
+                                           raise_on_error=False, run_config=QUIET)
+               for a, b in contiguous_ranges(positions, campaign.batch_size)]
+    summary = {"campaign": campaign.name, "pages": len(positions), "runs": len(results),
+               "runs_succeeded": sum(r.success for r in results)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        console.print(f"campaigns/{campaign.name}: {len(positions)} stored pages in {len(results)} Dagster runs "
+                      f"({summary['runs_succeeded']} succeeded); see `minedag campaign show {campaign.name}`")
+    return 0 if summary["runs_succeeded"] == len(results) else 1
+
+
+def _show_campaign(campaign, args: argparse.Namespace) -> int:
+    from minedag.campaigns import SelectorStats
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    store = Store(store_dir())
+    rows = [r for r in store.read_records(f"campaign_{campaign.name}").to_pylist() if r.get("ok")]
+    stats = SelectorStats.load(store.root / "campaigns" / campaign.name / "selectors.json")
+    summary = {"campaign": campaign.name, "version": campaign.version, "description": campaign.description,
+               "pages": len(rows), "attributes": [{"name": a.name, "type": a.type, "found": sum(r.get(a.name) is not None for r in rows),
+                                                   "description": a.description} for a in campaign.attributes],
+               "selectors": [dict(zip(("site", "attribute", "selector", "pages", "success", "fast_track"), r, strict=True))
+                             for r in stats.rows(campaign)]}
+    if args.json:
+        print(json.dumps(summary, default=str))
+        return 0
+    console.print(f"[bold]{campaign.name}[/] (version {campaign.version}): {campaign.description}; {len(rows)} pages mined")
+    table = Table(title="attributes", title_justify="left")
+    for column in ("attribute", "type", "found", "description"):
+        table.add_column(column)
+    for a in summary["attributes"]:
+        table.add_row(a["name"], a["type"], f"{a['found']}/{len(rows)}", a["description"])
+    console.print(table)
+    table = Table(title="selectors learned per site", title_justify="left")
+    for column in ("site", "attribute", "selector", "pages", "success", "fast-track"):
+        table.add_column(column)
+    for row in stats.rows(campaign):
+        table.add_row(*map(str, row))
+    console.print(table)
+    return 0
+
+
+def _suggest(campaign, args: argparse.Namespace) -> int:
+    from minedag.campaigns.suggest import suggest
+    from minedag.settings import store_dir
+    from minedag.store import Store
+    from minedag.urls import site_of
+
+    store = Store(store_dir())
+    rows = [r for r in store.read_records(f"campaign_{campaign.name}").to_pylist() if r.get("ok")]
+    out = {}
+    for attribute in campaign.attributes:
+        failed = [r["url"] for r in rows if r.get(attribute.name) is None and (not args.site or site_of(r["url"]) == args.site)]
+        out[attribute.name] = {"pages_without_value": len(failed), "suggestions": suggest(attribute, store, failed)}
+    if args.json:
+        print(json.dumps(out, default=str))
+        return 0
+    for name, found in out.items():
+        console.print(f"[bold]{name}[/]: {found['pages_without_value']} pages without a value")
+        for s in found["suggestions"]:
+            console.print(f"  {s['label']}: fixes {s['pages']} (e.g. {s['example']!r})  -> {json.dumps(s['selector'])}")
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    """Tool definitions for LLM agents (discoverAttributes, mineAttribute, createMiningCampaign, optimizeMiningConfig)."""
+    from minedag.agents.tools import export
+
+    text = json.dumps(export(args.format), indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+        console.print(f"wrote {len(export(args.format))} {args.format} tool definitions to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the agent tools over the Model Context Protocol on stdio (needs the `agents` extra)."""
+    try:
+        from minedag.agents.mcp_server import serve
+    except ImportError as exc:
+        raise UsageError(f"{exc}: install the agents extra, e.g. pip install -e '.[agents]'") from None
+    serve(Path(args.log) if args.log else None)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Summarise what the store holds: captures by outcome, records per profile, files quarantined and why."""
     from minedag.profiles import all_profiles
@@ -506,6 +672,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="or a file with one URL per line")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_remove_urls)
+    p = sub.add_parser("campaign", help=cmd_campaign.__doc__, description=cmd_campaign.__doc__)
+    p.add_argument("action", choices=["new", "validate", "show", "run", "suggest", "schema"])
+    p.add_argument("names", nargs="*", metavar="NAME", help="the campaign (validate: files; default every campaign)")
+    p.add_argument("--site", help="suggest: only pages of this host")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_campaign)
+    p = sub.add_parser("tools", help=cmd_tools.__doc__, description=cmd_tools.__doc__)
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--format", choices=["openai", "anthropic", "mcp"], default="openai")
+    p.add_argument("--output", "-o", help="write the JSON here instead of stdout")
+    p.set_defaults(func=cmd_tools)
+    p = sub.add_parser("mcp", help=cmd_mcp.__doc__, description=cmd_mcp.__doc__)
+    p.add_argument("--log", help="append every tool call as a chat-format fine-tuning example to this JSONL file")
+    p.set_defaults(func=cmd_mcp)
     p = sub.add_parser("discover", help=cmd_discover.__doc__, description=cmd_discover.__doc__)
     p.add_argument("prompt", help='what the model should do, e.g. "what should I collect to train an SEO model?"')
     p.add_argument("--top", type=int, default=3, help="functionalities to show (default 3)")

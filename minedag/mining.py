@@ -78,7 +78,7 @@ def request_backfill(instance: dg.DagsterInstance, urls: Sequence[str], backfill
 
     from minedag.definitions import defs
 
-    keys = [k for k in defs.resolve_all_asset_keys() if k.path[0] in ("page_capture", "profiles")]
+    keys = [k for k in defs.resolve_all_asset_keys() if k.path[0] in ("page_capture", "profiles", "campaigns")]
     instance.add_backfill(PartitionBackfill.from_asset_partitions(
         backfill_id=backfill_id, asset_graph=defs.resolve_asset_graph(), partition_names=list(urls), asset_selection=keys,
         backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,

@@ -57,3 +57,8 @@ def remember_network(allow_hosts: tuple[str, ...], host_rules: str) -> tuple[tup
 def crawls_dir() -> Path:
     """Crawl files (``<name>.yaml``) and each crawl's frontier (``<name>/frontier.json``)."""
     return data_dir() / "crawls"
+
+
+def campaigns_dir() -> Path:
+    """Campaign files, ``<name>.yaml``: ``$MINEDAG_CAMPAIGNS`` or ``./campaigns`` (the repo's, run from its root)."""
+    return Path(os.environ.get("MINEDAG_CAMPAIGNS", "campaigns")).resolve()

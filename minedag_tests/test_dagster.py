@@ -121,7 +121,8 @@ def test_definitions_load_cleanly():
     from minedag.definitions import defs
 
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"page_capture", "profiles/seo_optimizer", "profiles/ux_pattern_analyzer"} <= keys
+    assert {"page_capture", "profiles/seo_optimizer", "profiles/ux_pattern_analyzer", "campaigns/product_price",
+            "crawl_frontier"} <= keys
     assert defs.resolve_job_def("mine") is not None
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from minedag.urls import InvalidURL, canonical_url
+from minedag.yamlfile import ConfigFileError, load_model
 
 
-class CrawlError(ValueError):
+class CrawlError(ConfigFileError):
     """A crawl file or flag that cannot be used; the message names the file, the field and the fix."""
 
 
@@ -88,34 +88,9 @@ def load_crawl_file(path: str | Path) -> CrawlSpec:
     """Read and validate a crawl YAML file; the name defaults to the file's stem.
 
     Raises:
-        CrawlError: naming the file, the line of the offending key and what to write instead.
+        CrawlError: naming the file, the line of the offending key and what is wrong.
     """
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CrawlError(f"crawl file {str(path)!r} not found") from None
-    try:
-        data = yaml.safe_load(text)
-        lines = _key_lines(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        raise CrawlError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise CrawlError(f"{path}: expected a mapping such as 'seeds: [https://example.com/]'")
-    data.setdefault("name", path.stem)
-    try:
-        return CrawlSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = str(error["loc"][0]) if error["loc"] else ""
-            where = f"line {lines[key]}" if key in lines else "top level"
-            problems.append(f"{path}:{where}: {'.'.join(map(str, error['loc'])) or 'file'}: {error['msg']}")
-        raise CrawlError("\n".join(problems)) from None
-
-
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    """Top-level key -> 1-based line number, for error messages."""
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+        return load_model(path, CrawlSpec, defaults={"name": Path(path).stem})
+    except ConfigFileError as exc:
+        raise CrawlError(str(exc)) from None

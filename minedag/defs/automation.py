@@ -11,7 +11,7 @@ from minedag.urlfile import FilePosition, parse_lines, read_new_lines
 
 # Lines read per tick: a 100,000-line file is taken in a few ticks, never timing one out.
 LINES_PER_TICK = 20_000
-mining_selection = dg.AssetSelection.groups("capture", "profiles")
+mining_selection = dg.AssetSelection.groups("capture", "profiles", "campaigns")
 
 
 @dg.sensor(

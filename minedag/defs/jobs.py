@@ -4,9 +4,9 @@ from dagster_celery import celery_executor
 # Mining runs stay in one process: one browser per run, no 2.5 s per-step process start.
 mine_job = dg.define_asset_job(
     "mine",
-    selection=dg.AssetSelection.groups("capture", "profiles"),
+    selection=dg.AssetSelection.groups("capture", "profiles", "campaigns"),
     executor_def=dg.in_process_executor,
-    description="Capture a batch of URLs once and extract every mining profile from the captures.",
+    description="Capture a batch of URLs once and extract every mining profile and campaign from the captures.",
 )
 
 aggregate_job = dg.define_asset_job(
@@ -28,7 +28,7 @@ bundle_job = dg.define_asset_job(
 # Run config: {"execution": {"config": {"broker": "redis://...", "backend": "redis://..."}}} (deploy/celery/).
 mine_distributed_job = dg.define_asset_job(
     "mine_distributed",
-    selection=dg.AssetSelection.groups("capture", "profiles"),
+    selection=dg.AssetSelection.groups("capture", "profiles", "campaigns"),
     executor_def=celery_executor,
     description="Like `mine`, with the steps executed by Celery workers (see deploy/celery/celery.yaml).",
 )

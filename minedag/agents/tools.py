@@ -1,0 +1,192 @@
+"""The four tools an LLM agent uses to drive minedag, defined once: their input models (JSON Schema for OpenAI,
+Anthropic and MCP tool lists) and the real functions behind them.
+
+- ``discoverAttributes``: which functionality and attributes to collect for a goal;
+- ``mineAttribute``: a dry run of one attribute on stored captures (or one fresh URL);
+- ``createMiningCampaign``: write a validated campaign file;
+- ``optimizeMiningConfig``: a better selector order and new selectors, from what was learned per site.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+from minedag.campaigns.model import Campaign, CampaignAttribute
+
+
+class DiscoverAttributes(BaseModel):
+    """Which functionality (model type) and attributes to collect for a goal in plain words."""
+
+    prompt: str = Field(min_length=3, description='the goal, e.g. "train a model that finds accessibility problems"')
+    top: int = Field(default=3, ge=1, le=8, description="functionalities to return, best first")
+
+
+class MineAttribute(BaseModel):
+    """Try one attribute definition without saving anything: its values on stored pages, or on one fresh URL."""
+
+    attribute: CampaignAttribute
+    urls: list[str] = Field(default_factory=list, description="stored pages to try it on (default: the first captured ones)")
+    fresh_url: str | None = Field(default=None, description="capture this URL now and try it there instead")
+    limit: int = Field(default=20, ge=1, le=500, description="pages at most")
+
+
+class CreateMiningCampaign(BaseModel):
+    """Write a campaign file (validated first); the campaign becomes the asset campaigns/<name> on the next load."""
+
+    campaign: Campaign
+    overwrite: bool = Field(default=False, description="replace a campaign file of the same name")
+
+
+class OptimizeMiningConfig(BaseModel):
+    """Propose a better configuration for a campaign from the selector statistics learned on its pages."""
+
+    name: str = Field(description="the campaign's name")
+
+
+def discover_attributes(args: DiscoverAttributes) -> dict[str, Any]:
+    from minedag.discover import discover
+
+    return discover(args.prompt, top=args.top)
+
+
+def mine_attribute(args: MineAttribute) -> dict[str, Any]:
+    from minedag.campaigns.extract import extract
+    from minedag.profiles.page import PageView
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    campaign = Campaign(name="dry_run", description="one attribute, tried", attributes=[args.attribute])
+    if args.fresh_url:
+        captures = [_capture_now(args.fresh_url)]
+    else:
+        store = Store(store_dir())
+        urls = args.urls or [p.url for p in store.pointers() if p.ok][: args.limit]
+        captures = [c for u in urls[: args.limit] if (c := _stored(store, u)) is not None]
+    values = []
+    for capture in captures:
+        if not capture.ok:
+            values.append({"url": capture.url, "value": None, "error": f"capture failed: {capture.error}"})
+            continue
+        found = extract(campaign, PageView(capture))[args.attribute.name]
+        values.append({"url": capture.url, "value": found.value, "source": found.source, "error": found.error,
+                       "disagreement": found.disagreement})
+    hits = sum(v["value"] is not None for v in values)
+    return {"attribute": args.attribute.name, "pages": len(values), "found": hits, "values": values}
+
+
+def create_mining_campaign(args: CreateMiningCampaign) -> dict[str, Any]:
+    from minedag.settings import campaigns_dir
+
+    path = campaigns_dir() / f"{args.campaign.name}.yaml"
+    if path.exists() and not args.overwrite:
+        raise ValueError(f"campaign {args.campaign.name!r} exists ({path}); pass overwrite=true to replace it")
+    from minedag.store import atomic_write
+
+    text = yaml.safe_dump(args.campaign.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
+    atomic_write(path, text.encode())
+    return {"path": str(path), "name": args.campaign.name, "version": args.campaign.version,
+            "asset": f"campaigns/{args.campaign.name}"}
+
+
+def optimize_mining_config(args: OptimizeMiningConfig) -> dict[str, Any]:
+    from minedag.campaigns import SelectorStats, load_campaign
+    from minedag.campaigns.suggest import suggest
+    from minedag.settings import campaigns_dir, store_dir
+    from minedag.store import Store
+
+    campaign = load_campaign(campaigns_dir() / f"{args.name}.yaml")
+    store = Store(store_dir())
+    stats = SelectorStats.load(store.root / "campaigns" / campaign.name / "selectors.json")
+    records = store.read_records(f"campaign_{campaign.name}").to_pylist()
+    proposal, notes = campaign.model_copy(deep=True), []
+    for attribute in proposal.attributes:
+        totals: dict[int, list[int]] = {}
+        for by_attribute in stats.counts.values():
+            for index, (tries, successes) in by_attribute.get(attribute.name, {}).items():
+                t = totals.setdefault(int(index), [0, 0])
+                t[0], t[1] = t[0] + tries, t[1] + successes
+        rate = {i: s / t for i, (t, s) in totals.items() if t}
+        order = sorted(range(len(attribute.selectors)), key=lambda i: (-rate.get(i, 0.0), i))
+        dead = [attribute.selectors[i].label for i in order if totals.get(i, [0])[0] >= 5 and rate.get(i) == 0.0]
+        attribute.selectors = [attribute.selectors[i] for i in order]
+        failed = [r["url"] for r in records if r.get("ok") and r.get(attribute.name) is None]
+        found = suggest(attribute, store, failed) if failed else []
+        notes.append({"attribute": attribute.name, "success_by_selector": {attribute.selectors[k].label: round(rate.get(i, 0.0), 3)
+                                                                          for k, i in enumerate(order)},
+                      "never_worked": dead, "pages_without_value": len(failed), "suggested_selectors": found})
+    return {"campaign": proposal.model_dump(mode="json", exclude_defaults=True), "notes": notes}
+
+
+def _stored(store: Any, url: str) -> Any:
+    from minedag.store import CorruptFile
+
+    pointer = store.latest(url)
+    if pointer is None:
+        return None
+    try:
+        return store.load_capture_id(pointer.capture_id)
+    except CorruptFile:
+        return None
+
+
+def _capture_now(url: str) -> Any:
+    from minedag.capture import CaptureOptions, capture_urls
+    from minedag.sample_site.server import sample_site_for
+    from minedag.settings import saved_network
+    from minedag.urls import canonical_url
+
+    allow, rules = saved_network()
+    with sample_site_for(rules, [url]) as host_rules:
+        (capture,) = capture_urls([canonical_url(url)], CaptureOptions(host_rules=host_rules, allow_hosts=(*allow, "*.test")))
+    return capture
+
+
+TOOLS: dict[str, tuple[type[BaseModel], Callable[[Any], dict[str, Any]]]] = {
+    "discoverAttributes": (DiscoverAttributes, discover_attributes),
+    "mineAttribute": (MineAttribute, mine_attribute),
+    "createMiningCampaign": (CreateMiningCampaign, create_mining_campaign),
+    "optimizeMiningConfig": (OptimizeMiningConfig, optimize_mining_config),
+}
+
+
+def export(fmt: Literal["openai", "anthropic", "mcp"]) -> list[dict[str, Any]]:
+    """The tool definitions in ``fmt``'s shape; the parameters are each input model's JSON Schema."""
+    out = []
+    for name, (model, _) in TOOLS.items():
+        schema, description = model.model_json_schema(), (model.__doc__ or "").strip()
+        if fmt == "openai":
+            out.append({"type": "function", "function": {"name": name, "description": description, "parameters": schema}})
+        elif fmt == "anthropic":
+            out.append({"name": name, "description": description, "input_schema": schema})
+        else:
+            out.append({"name": name, "description": description, "inputSchema": schema})
+    return out
+
+
+def call(name: str, arguments: dict[str, Any], log: Path | None = None) -> dict[str, Any]:
+    """Validate ``arguments`` for tool ``name`` and run it; with ``log``, append the exchange as a chat-format
+    fine-tuning example (the call, the config it carried, the outcome)."""
+    model, function = TOOLS[name]
+    started = time.time()
+    try:
+        result, error = function(model.model_validate(arguments)), None
+    except Exception as exc:  # the agent gets the reason; the log keeps it  # noqa: BLE001
+        result, error = None, f"{type(exc).__name__}: {exc}"
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        example = {"messages": [
+            {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]},
+            {"role": "tool", "name": name, "content": json.dumps(result if error is None else {"error": error}, default=str)},
+        ], "outcome": "ok" if error is None else "error", "seconds": round(time.time() - started, 3)}
+        with log.open("a") as handle:
+            handle.write(json.dumps(example, default=str) + "\n")
+    if error is not None:
+        raise ValueError(error)
+    return result

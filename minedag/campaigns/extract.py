@@ -1,0 +1,275 @@
+"""One campaign over one stored capture: each attribute's value with its evidence, typed and validated.
+
+Selectors run with parsel (CSS and XPath over lxml); schema.org values come from the capture's JSON-LD, microdata
+and RDFa (the same extruct data the profiles read); prices with price-parser, numbers with babel for a locale,
+dates with dateparser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urljoin
+
+import pyarrow as pa
+
+from minedag.campaigns.model import Campaign, CampaignAttribute, Selector
+from minedag.profiles.page import PageView
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(), "number": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_(), "url": pa.string(),
+    "date": pa.date32(), "currency": pa.struct([("amount", pa.float64()), ("currency", pa.string())]),
+}
+_TRUE, _FALSE = {"true", "yes", "1", "on", "in stock", "instock"}, {"false", "no", "0", "off", "out of stock", "outofstock"}
+
+
+@dataclass
+class Found:
+    """One attribute on one page: the value (``None`` when nothing valid was found), where it came from, why not."""
+
+    value: Any = None
+    source: str | None = None  # "schema_org:Offer.price" or "selector:2" (its index in the file)
+    error: str | None = None
+    disagreement: str | None = None  # schema.org and the selectors gave different valid values
+    tried: dict[int, bool] = field(default_factory=dict)  # selector index -> gave a valid value (learning)
+    strategy: str = "all"  # "fast-track" when a learned reliable selector was tried alone first
+
+
+def record_schema(campaign: Campaign) -> pa.Schema:
+    """Columns of a campaign record: the page, then per attribute its value, where it came from, why it is missing,
+    and how schema.org and the selectors disagreed (both values)."""
+    fields = [pa.field("url", pa.string()), pa.field("ok", pa.bool_()), pa.field("error", pa.string()),
+              pa.field("capture_id", pa.string()), pa.field("captured_at", pa.string()),
+              pa.field("campaign_version", pa.string()), pa.field("disagreements", pa.int64())]
+    for a in campaign.attributes:
+        value = pa.list_(ARROW_TYPES[a.type]) if a.multiple else ARROW_TYPES[a.type]
+        fields += [pa.field(a.name, value)] + [pa.field(f"{a.name}__{part}", pa.string())
+                                               for part in ("source", "error", "disagreement")]
+    return pa.schema(fields)
+
+
+def extract(campaign: Campaign, view: PageView, fast_track: dict[str, int] | None = None) -> dict[str, Found]:
+    """Every attribute of ``campaign`` on the page ``view`` shows. ``fast_track`` names, per attribute, a selector
+    learned to be reliable on this site: it is tried alone first, and the others only if it fails."""
+    from parsel import Selector as Page
+
+    page = Page(text=view.capture.rendered_html or view.capture.raw_html or "<html></html>")
+    return {a.name: find(a, view, page, (fast_track or {}).get(a.name)) for a in campaign.attributes}
+
+
+def find(attribute: CampaignAttribute, view: PageView, page: Any, fast: int | None = None) -> Found:
+    """Schema.org first (it is what the page declares), then the selectors; both kept when they disagree."""
+    problems: list[str] = []
+    declared = None
+    if attribute.schema_org:
+        pairs = list(schema_org_values(view.structured_data, attribute.schema_org))
+        declared = _first_valid(attribute, [v for v, _ in pairs], view.url, problems, f"schema_org:{attribute.schema_org}")
+        if declared is not None and attribute.type == "currency" and not attribute.multiple:
+            declared.value["currency"] = declared.value["currency"] or pairs[0][1]  # the item's priceCurrency
+    tried: dict[int, bool] = {}
+    picked, strategy = None, "all"
+    if fast is not None and fast < len(attribute.selectors):
+        picked = _first_valid(attribute, list(select(attribute.selectors[fast], page)), view.url, problems, f"selector:{fast}")
+        tried[fast] = picked is not None
+        strategy = "fast-track" if picked is not None else "fast-track missed"
+    if picked is None:
+        for index, selector in enumerate(attribute.selectors):  # every fallback, so each one's record stays honest
+            if index in tried:
+                continue
+            found = _first_valid(attribute, list(select(selector, page)), view.url, problems, f"selector:{index}")
+            tried[index] = found is not None
+            picked = picked or found
+    if declared is None and picked is None:
+        return Found(error="; ".join(problems) or "no source matched", tried=tried, strategy=strategy)
+    chosen = declared or picked
+    assert chosen is not None
+    disagreement = None
+    if declared is not None and picked is not None and not _same(declared.value, picked.value):
+        disagreement = f"{declared.source}={declared.value!r} vs {picked.source}={picked.value!r}"
+    return Found(chosen.value, chosen.source, None, disagreement, tried, strategy)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values; a price without a currency matches the same amount with one."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a["amount"] == b["amount"] and None in (a["currency"], b["currency"]) or a == b
+    return a == b
+
+
+def _first_valid(attribute: CampaignAttribute, raw: list[str], base: str, problems: list[str], source: str) -> Found | None:
+    if not raw:
+        problems.append(f"{source}: no match")
+        return None
+    values = []
+    for text in raw if attribute.multiple else raw[:1]:
+        try:
+            value = convert(attribute, text, base)
+        except ValueError as exc:
+            problems.append(f"{source}: {exc}")
+            continue
+        if (why := invalid(attribute, value)) is not None:
+            problems.append(f"{source}: {why}")
+            continue
+        values.append(value)
+    if not values:
+        return None
+    return Found(values if attribute.multiple else values[0], source)
+
+
+def select(selector: Selector, page: Any) -> Iterator[str]:
+    """The texts a selector gives on a parsel page, in document order."""
+    nodes = page.css(selector.css) if selector.css is not None else page.xpath(selector.xpath)
+    for node in nodes:
+        if selector.take == "text":
+            text = " ".join(t for t in node.xpath(".//text()").getall()) if _is_element(node) else node.get()
+        elif selector.take == "html":
+            text = node.get()
+        else:
+            text = node.attrib.get(selector.take.split(":", 1)[1]) if _is_element(node) else None
+        if text is None:
+            continue
+        if selector.regex is not None:
+            match = re.search(selector.regex, text)
+            if match is None:
+                continue
+            text = match.group(1) if match.groups() else match.group(0)
+        yield text
+
+
+def _is_element(node: Any) -> bool:
+    return not isinstance(node.root, str)
+
+
+def convert(attribute: CampaignAttribute, text: Any, base: str) -> Any:
+    """Text (or a JSON-LD scalar) as the attribute's type, after its transforms. Raises ``ValueError`` with why not."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and attribute.type in ("number", "integer", "currency"):
+        number = float(text)
+        return _typed_number(attribute, number, None)
+    value = str(text)
+    for transform in attribute.transforms:
+        value = {"trim": str.strip, "lower": str.lower, "upper": str.upper,
+                 "collapse_whitespace": lambda s: re.sub(r"\s+", " ", s).strip()}[transform](value)
+    if attribute.type == "string":
+        return value
+    if attribute.type == "url":
+        url = urljoin(base, value)
+        if not re.match(r"https?://", url):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return url
+    if attribute.type == "boolean":
+        if value.lower() in _TRUE or value.lower().endswith("/instock"):
+            return True
+        if value.lower() in _FALSE or value.lower().endswith("/outofstock"):
+            return False
+        raise ValueError(f"{value!r} is not a yes/no value")
+    if attribute.type == "date":
+        return _date(value, attribute.locale)
+    if attribute.type == "currency":
+        from price_parser import Price
+
+        price = Price.fromstring(value, decimal_separator=_decimal_separator(attribute.locale))
+        if price.amount is None:
+            raise ValueError(f"no price in {value!r}")
+        return _typed_number(attribute, float(price.amount), price.currency)
+    return _typed_number(attribute, _number(value, attribute.locale), None)
+
+
+def _typed_number(attribute: CampaignAttribute, number: float, currency: str | None) -> Any:
+    if attribute.type == "integer":
+        if number != int(number):
+            raise ValueError(f"{number} is not a whole number")
+        return int(number)
+    if attribute.type == "currency":
+        return {"amount": number, "currency": currency}
+    return number
+
+
+def _decimal_separator(locale: str | None) -> str | None:
+    if not locale:
+        return None
+    from babel import Locale
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(Locale.parse(locale))
+
+
+def _number(value: str, locale: str | None) -> float:
+    cleaned = re.sub(r"[^\d,.\-+eE]", "", value)
+    if locale:
+        from babel.numbers import NumberFormatError, parse_decimal
+
+        try:
+            return float(parse_decimal(cleaned, locale=locale, strict=False))
+        except NumberFormatError:
+            raise ValueError(f"{value!r} is not a number in {locale}") from None
+    try:
+        return float(cleaned.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+
+
+def _date(value: str, locale: str | None) -> date:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    import dateparser
+
+    parsed = dateparser.parse(value, locales=[locale.replace("_", "-")] if locale else None,
+                              settings={"STRICT_PARSING": False, "PREFER_DAY_OF_MONTH": "first"})
+    if parsed is None:
+        raise ValueError(f"{value!r} is not a date")
+    return parsed.date()
+
+
+def invalid(attribute: CampaignAttribute, value: Any) -> str | None:
+    """Why ``value`` breaks the attribute's validation, or ``None``."""
+    rule = attribute.validation
+    number = value["amount"] if isinstance(value, dict) else value
+    if rule.range is not None and isinstance(number, (int, float)) and not rule.range[0] <= number <= rule.range[1]:
+        return f"{number} is outside [{rule.range[0]:g}, {rule.range[1]:g}]"
+    if rule.pattern is not None and not re.search(rule.pattern, str(number)):
+        return f"{str(number)!r} does not match {rule.pattern}"
+    if rule.enum is not None and str(number) not in rule.enum:
+        return f"{str(number)!r} is not one of {rule.enum}"
+    return None
+
+
+def schema_org_values(data: dict[str, Any], source: str) -> Iterator[tuple[Any, str | None]]:
+    """Values of ``Type.property`` in JSON-LD, microdata and RDFa, in document order, each with its item's
+    ``priceCurrency`` (how a price's currency is declared)."""
+    wanted, prop = source.split(".", 1)
+    for item in _items(data):
+        types = item.get("@type", item.get("type"))
+        names = {str(t).rsplit("/", 1)[-1] for t in (types if isinstance(types, list) else [types]) if t}
+        if wanted not in names:
+            continue
+        props = item.get("properties", item)  # microdata keeps properties apart
+        found = {key.rsplit("/", 1)[-1]: list(_scalars(value)) for key, value in props.items() if isinstance(key, str)}
+        currency = next(iter(found.get("priceCurrency", [])), None)
+        for value in found.get(prop, []):
+            yield value, str(currency) if currency is not None else None
+
+
+def _items(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            yield from _items(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _items(value)
+
+
+def _scalars(value: Any) -> Iterable[Any]:
+    if isinstance(value, list):
+        for v in value:
+            yield from _scalars(v)
+    elif isinstance(value, dict):
+        if "@value" in value:
+            yield value["@value"]
+    elif value is not None:
+        yield value

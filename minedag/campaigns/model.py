@@ -1,0 +1,171 @@
+"""A campaign: the attributes a user wants mined, declared in YAML and validated by these models.
+
+``minedag campaign schema`` prints the JSON Schema generated from them (editors and LLM agents validate with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from minedag.yamlfile import ConfigFileError, load_model
+
+ValueType = Literal["string", "number", "integer", "boolean", "currency", "date", "url"]
+Transform = Literal["trim", "collapse_whitespace", "lower", "upper"]
+SCHEMA_SOURCE = re.compile(r"^[A-Z][A-Za-z]*\.[a-z][A-Za-z]*$")
+
+
+class CampaignError(ConfigFileError):
+    """A campaign file that cannot be used (the message names the file, the line, the field and the fix)."""
+
+
+class Selector(BaseModel):
+    """Where a value is on the page: a CSS or an XPath selector, what to take from the first match, and an optional
+    regular expression whose first group (or whole match) is the value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    css: str | None = Field(default=None, description="CSS selector, e.g. '[itemprop=price]'")
+    xpath: str | None = Field(default=None, description="XPath 1.0, e.g. '//span[@class=\"price\"]'")
+    take: str = Field(default="text", description="text | html | attr:NAME (e.g. attr:content)")
+    regex: str | None = Field(default=None, description="keep this regex's first group (or whole match)")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Selector:
+        if (self.css is None) == (self.xpath is None):
+            raise ValueError("give exactly one of 'css' or 'xpath'")
+        if self.take not in ("text", "html") and not re.fullmatch(r"attr:[\w:-]+", self.take):
+            raise ValueError(f"take {self.take!r}: use text, html or attr:NAME (e.g. attr:content)")
+        if self.regex is not None:
+            _compile(self.regex)
+        if self.css is not None:
+            from cssselect import GenericTranslator, SelectorError
+
+            try:
+                GenericTranslator().css_to_xpath(self.css)
+            except SelectorError as exc:
+                raise ValueError(f"bad CSS selector {self.css!r}: {exc}") from None
+        return self
+
+    @property
+    def label(self) -> str:
+        where = f"css {self.css}" if self.css is not None else f"xpath {self.xpath}"
+        return where + (f" -> {self.take}" if self.take != "text" else "") + (f" ~ {self.regex}" if self.regex else "")
+
+
+class Validation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    required: bool = Field(default=False, description="a page without a valid value fails this attribute")
+    pattern: str | None = Field(default=None, description="the value (as text) must match this regex")
+    range: tuple[float, float] | None = Field(default=None, description="[min, max] for numbers and currency amounts")
+    enum: list[str] | None = Field(default=None, description="the allowed values")
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile(value)
+        return value
+
+    @field_validator("range")
+    @classmethod
+    def _range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"range [{value[0]}, {value[1]}]: the minimum is above the maximum; write [min, max]")
+        return value
+
+
+class CampaignAttribute(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="snake_case column name")
+    type: ValueType = Field(description="string, number, integer, boolean, currency, date or url")
+    multiple: bool = Field(default=False, description="a list of every match, not just the first")
+    description: str = Field(min_length=3, description="what the value is, for people and for discovery")
+    schema_org: str | None = Field(default=None, description="Type.property read from JSON-LD/microdata/RDFa, e.g. Offer.price")
+    selectors: list[Selector] = Field(default_factory=list, description="tried in learned order, then as written")
+    transforms: list[Transform] = Field(default_factory=lambda: ["trim"])
+    locale: str | None = Field(default=None, description="for numbers, currency and dates, e.g. de_DE (decimal comma)")
+    validation: Validation = Field(default_factory=Validation)
+
+    @field_validator("schema_org")
+    @classmethod
+    def _schema_org(cls, value: str | None) -> str | None:
+        if value is not None and not SCHEMA_SOURCE.match(value):
+            raise ValueError(f"schema_org {value!r}: write Type.property with schema.org's names, e.g. Offer.price")
+        return value
+
+    @model_validator(mode="after")
+    def _has_source(self) -> CampaignAttribute:
+        if not self.selectors and self.schema_org is None:
+            raise ValueError(f"attribute {self.name!r} has no source: add 'selectors' or 'schema_org'")
+        return self
+
+
+class Campaign(BaseModel):
+    """A named set of attributes to mine from the stored captures of some URLs, on a schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="snake_case; the asset is campaigns/<name>")
+    description: str = Field(min_length=3)
+    urls: list[str] = Field(default_factory=list, description="URL patterns (regex) of the pages to mine; empty = all")
+    schedule: Literal["realtime", "hourly", "daily", "weekly"] = Field(
+        default="realtime", description="realtime follows each capture; the others re-run on that cadence")
+    batch_size: int = Field(default=50, ge=1, le=500)
+    attributes: list[CampaignAttribute] = Field(min_length=1)
+
+    @field_validator("urls")
+    @classmethod
+    def _url_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            _compile(pattern)
+        return patterns
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Campaign:
+        names = [a.name for a in self.attributes]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"attribute names must be unique; repeated: {twice}")
+        return self
+
+    @property
+    def version(self) -> str:
+        """A hash of the campaign's content: the asset's code version (an edit re-extracts from stored captures)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+
+    def wants(self, url: str) -> bool:
+        return not self.urls or any(re.search(p, url) for p in self.urls)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign file (its name defaults to the file's stem).
+
+    Raises:
+        CampaignError: naming the file, the line, the field and the fix.
+    """
+    try:
+        return load_model(path, Campaign, defaults={"name": Path(path).stem})
+    except ConfigFileError as exc:
+        raise CampaignError(str(exc)) from None
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a campaign file."""
+    schema = Campaign.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "minedag campaign"
+    return json.loads(json.dumps(schema))

@@ -1,0 +1,205 @@
+"""Campaigns: attributes defined in YAML, mined through Dagster from stored captures; the agent tools over MCP."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from minedag.campaigns import CampaignError, load_campaign
+from minedag.defs.campaigns import campaign_asset
+from minedag.defs.capture import page_capture
+from minedag.defs.jobs import mine_job
+from minedag.defs.profiles import mining_profiles
+from minedag.defs.resources import BrowserResource, StoreResource
+from minedag.mining import mine
+from minedag.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("MINEDAG_CORPUS", REPO.parent / "shared" / "corpus"))
+SHOP = [f"http://shop.test/products/{p.stem}" for p in sorted((REPO / "data/site/shop.test/products").glob("*.html"))]
+
+CAMPAIGN = """\
+description: Prices of products and events, declared or shown.
+attributes:
+  - name: price
+    type: currency
+    description: The offered price with its currency.
+    schema_org: Offer.price
+    selectors:
+      - css: '[itemprop=price]'
+        take: attr:content
+      - css: '.price'
+        regex: '(\\d[\\d.,]*)'
+  - name: cheap_price
+    type: number
+    description: The price when it is at most 100 (a validation example).
+    schema_org: Offer.price
+    validation: {range: [0, 100]}
+"""
+
+
+def declared_offer_prices(expected: object) -> list[tuple[str, str]]:
+    """(price, currency) of every Offer in a peer's expected extruct output, in order."""
+    found: list[tuple[str, str]] = []
+
+    def walk(x: object) -> None:
+        if isinstance(x, dict):
+            kind = str(x.get("type") or x.get("@type") or "")
+            props = x.get("properties", x)
+            if kind.rsplit("/", 1)[-1] == "Offer" and "price" in props:
+                found.append((str(props["price"]), str(props.get("priceCurrency"))))
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(expected)
+    return found
+
+
+@pytest.fixture(scope="module")
+def corpus_pages():
+    if not (CORPUS / "extruct").is_dir():
+        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS}): its product pages are what this test mines")
+    root = CORPUS / "extruct"
+    index = json.loads((root / "expected_index.json").read_text())
+    pages: dict[str, list[tuple[str, str]]] = {}
+    for case in index["cases"]:
+        if case["html"].endswith(".html") and case["extractor"] in ("microdata", "json-ld", "all"):
+            expected = json.loads((root / case["expected"]).read_text())
+            pages.setdefault(case["html"], declared_offer_prices(expected))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    yield {base + html: prices for html, prices in pages.items()}
+    server.shutdown()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def _defs(site, data: Path, campaign_file: Path) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[page_capture, mining_profiles, campaign_asset(load_campaign(campaign_file))], jobs=[mine_job],
+        resources={"browser": BrowserResource(host_rules=site.host_rules, allow_hosts=["*.test", "127.0.0.0/8"], respect_robots=False),
+                   "store": StoreResource(root=str(data / "store"))})
+
+
+def test_a_price_campaign_mines_the_prices_pages_declare_through_dagster(site, data, tmp_path, corpus_pages):
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(CAMPAIGN)
+    urls = [*corpus_pages, *SHOP]
+    instance = dg.DagsterInstance.ephemeral()
+    (result,) = mine(instance, urls, defs=_defs(site, data, campaign_file))
+    assert result.success
+    rows = {r["url"]: r for r in Store(data / "store").read_records("campaign_prices").to_pylist()}
+    assert set(rows) == set(urls)
+    declaring = {u: p for u, p in corpus_pages.items() if p}
+    assert len(declaring) >= 5
+    for url, prices in declaring.items():  # the corpus: what the peer's extraction says the page declares
+        amount, currency = prices[0]
+        assert rows[url]["price"] == {"amount": float(amount), "currency": currency}, url
+        assert rows[url]["price__source"] == "schema_org:Offer.price"
+    for url in set(corpus_pages) - set(declaring):
+        assert rows[url]["price"] is None and "no match" in rows[url]["price__error"], url
+    for url in SHOP:  # the sample shop: JSON-LD and microdata agree with the visible price
+        declared = re.search(r'"price": "([\d.]+)"', (REPO / "data/site/shop.test/products" / f"{url.rsplit('/', 1)[1]}.html").read_text())
+        assert rows[url]["price"] == {"amount": float(declared.group(1)), "currency": "USD"}, url
+        assert rows[url]["price__disagreement"] is None
+    over = [u for u, r in rows.items() if r["price"] and r["price"]["amount"] > 100]
+    assert over and all(rows[u]["cheap_price"] is None and "outside [0, 100]" in rows[u]["cheap_price__error"] for u in over)
+    shown = result.asset_materializations_for_node("campaigns__prices")[0].metadata
+    assert "| shop.test | price | css [itemprop=price] -> attr:content |" in shown["selectors"].value
+
+
+def test_editing_a_campaign_re_extracts_from_stored_captures_without_loading_a_page(site, data, tmp_path):
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(CAMPAIGN)
+    instance = dg.DagsterInstance.ephemeral()
+    mine(instance, SHOP[:3], defs=_defs(site, data, campaign_file))
+    hits = sum(site.hits.values())
+    campaign_file.write_text(CAMPAIGN.replace("description: The offered price with its currency.",
+                                              "description: The offered price, from the page only.")
+                             .replace("    schema_org: Offer.price\n    selectors:", "    selectors:", 1))
+    edited = load_campaign(campaign_file)
+    defs = _defs(site, data, campaign_file)
+    job = dg.define_asset_job("prices", selection=[dg.AssetKey(["campaigns", "prices"])], executor_def=dg.in_process_executor)
+    order = instance.get_dynamic_partitions("urls")
+    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("prices")
+    assert resolved.execute_in_process(instance=instance, tags={"dagster/asset_partition_range_start": order[0],
+                                                                "dagster/asset_partition_range_end": order[-1]}).success
+    assert sum(site.hits.values()) == hits  # no page loaded again
+    rows = Store(data / "store").read_records("campaign_prices").to_pylist()
+    assert {r["campaign_version"] for r in rows} == {edited.version}
+    assert all(r["price__source"] == "selector:0" and r["price"]["amount"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("text, fix", [
+    ("description: x\nattributes:\n  - {name: p, type: money, description: price, selectors: [{css: b}]}\n",
+     "line 3: attributes.0.type: Input should be 'string', 'number'"),
+    ("description: prices\nattributes:\n  - name: p\n    type: number\n    description: price\n",
+     "line 3: attributes.0: Value error, attribute 'p' has no source: add 'selectors' or 'schema_org'"),
+    ("description: prices\nattributes:\n  - name: p\n    type: number\n    description: price\n    selectors:\n      - css: 'div[[x'\n",
+     "line 7: attributes.0.selectors.0: Value error, bad CSS selector 'div[[x'"),
+    ("description: prices\nattributes:\n  - name: p\n    type: number\n    description: price\n    selectors: [{xpath: //b, regex: '(['}]\n",
+     "line 6: attributes.0.selectors.0: Value error, bad regular expression '(['"),
+    ("description: prices\nattributes:\n  - name: p\n    type: number\n    description: price\n    schema_org: Offer.price\n"
+     "    validation: {range: [10, 1]}\n", "line 7: attributes.0.validation.range: Value error, range [10.0, 1.0]: the minimum is above"),
+    ("description: prices\nschedule: monthly\nattributes: []\n", "line 2: schedule: Input should be 'realtime', 'hourly'"),
+    ("description: prices\nattributes:\n  - {name: p, type: number, description: price, schema_org: price}\n",
+     "line 3: attributes.0.schema_org: Value error, schema_org 'price': write Type.property"),
+    ("description: prices\nattributes:\n  - {name: p, type: number, description: price, schema_org: Offer.price, colour: red}\n",
+     "line 3: attributes.0.colour: Extra inputs are not permitted"),
+])
+def test_a_malformed_campaign_file_names_the_file_line_and_fix(tmp_path, text, fix):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CampaignError) as error:
+        load_campaign(path)
+    assert f"{path}:{fix}" in str(error.value)
+
+
+def test_agent_tools_over_mcp_create_a_campaign_and_mine_an_attribute(site, data, tmp_path, monkeypatch):
+    import anyio
+    import jsonschema
+    from mcp import Client
+
+    from minedag.agents.mcp_server import build_server
+    from minedag.agents.tools import export
+    from minedag.capture import CaptureOptions, capture_urls
+
+    monkeypatch.setenv("MINEDAG_CAMPAIGNS", str(tmp_path / "campaigns"))
+    store = Store(data / "store")
+    for capture in capture_urls(SHOP[:2], CaptureOptions(host_rules=site.host_rules, allow_hosts=("*.test",))):
+        store.put_capture(capture)
+    for fmt, key in (("openai", "parameters"), ("anthropic", "input_schema"), ("mcp", "inputSchema")):
+        for tool in export(fmt):
+            jsonschema.Draft202012Validator.check_schema(tool["function"][key] if fmt == "openai" else tool[key])
+    attribute = {"name": "price", "type": "currency", "description": "The price.", "selectors": [{"css": "[itemprop=price]", "take": "attr:content"}]}
+    log = tmp_path / "agent.jsonl"
+
+    async def session() -> tuple[list[str], dict, dict]:
+        async with Client(build_server(log)) as client:
+            names = [t.name for t in (await client.list_tools()).tools]
+            created = await client.call_tool("createMiningCampaign", {"campaign": {
+                "name": "agent_prices", "description": "Prices, as an agent set them up.", "attributes": [attribute]}})
+            mined = await client.call_tool("mineAttribute", {"attribute": attribute, "urls": SHOP[:2]})
+            return names, json.loads(created.content[0].text), json.loads(mined.content[0].text)
+
+    names, created, mined = anyio.run(session)
+    assert sorted(names) == ["createMiningCampaign", "discoverAttributes", "mineAttribute", "optimizeMiningConfig"]
+    assert load_campaign(created["path"]).attributes[0].name == "price" and created["asset"] == "campaigns/agent_prices"
+    assert mined["found"] == 2 and all(v["value"]["amount"] > 0 for v in mined["values"])
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["messages"][0]["tool_calls"][0]["function"]["name"] for e in logged] == ["createMiningCampaign", "mineAttribute"]
