@@ -100,6 +100,7 @@ def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[st
                 t = time.perf_counter()
                 results = mine(instance, urls, batch=500)
                 through_dagster = time.perf_counter() - t
+            campaigns = _campaign_speed(urls)
         finally:
             if previous is None:
                 del os.environ["MINEDAG_DATA"]
@@ -117,15 +118,38 @@ def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[st
         "dagster_runs": len(results), "dagster_pages_per_min": round(n / through_dagster * 60),
         "dagster_overhead_ms_per_url": round(dagster_overhead / n * 1000),
         "dagster_share": round(dagster_overhead / through_dagster, 3), "peak_pss_mib": round(peak / 2**20),
+        "campaigns": campaigns,
     }
     say(f"bare navigation (goto + content):    {report['bare_pages_per_min']:7d} pages/min")
     say(f"all collectors + all profiles:       {report['pages_per_min']:7d} pages/min  ({ok}/{n} ok; {full / bare:.2f}x the bare time)")
     say(f"per-URL capture wall time:           {report['per_url_ms']:7d} ms (median capture "
         f"{report['median_capture_ms']} ms with {opts.pages_in_flight} in flight)")
-    say(f"profile extraction, all 8:           {report['extraction_ms_per_page']:7.1f} ms/page")
+    say(f"profile extraction, all {len(per_profile)}:           {report['extraction_ms_per_page']:7.1f} ms/page")
     for name, ms in report["profile_ms_per_page"].items():
         say(f"    {name:28s} {ms:6.1f} ms/page")
     say(f"through Dagster (mine job, {len(results)} run):  {report['dagster_pages_per_min']:7d} pages/min; "
         f"Dagster overhead {report['dagster_overhead_ms_per_url']} ms/URL ({report['dagster_share']:.0%} of wall time)")
     say(f"peak PSS of the process tree:        {report['peak_pss_mib']:7d} MiB")
+    for name, c in campaigns.items():
+        say(f"campaign {name} on stored captures: {c['ms_per_page']:.1f} ms/page, {c['ms_per_page_per_attribute']:.1f} "
+            f"ms/page/attribute ({c['pages']} pages, {c['attributes']} attributes, capture loading included)")
     return report
+
+
+def _campaign_speed(urls: list[str]) -> dict[str, dict[str, float]]:
+    """Each campaign of ``campaigns/`` over the stored captures of the pages it wants (loading them included)."""
+    from minedag.campaigns import SelectorStats, campaign_rows, load_all
+    from minedag.settings import campaigns_dir, store_dir
+    from minedag.store import Store
+
+    out = {}
+    for campaign in load_all(campaigns_dir()):
+        wanted = [u for u in urls if campaign.wants(u)]
+        if not wanted:
+            continue
+        t = time.perf_counter()
+        campaign_rows(campaign, Store(store_dir()), wanted, SelectorStats())
+        ms = (time.perf_counter() - t) * 1000 / len(wanted)
+        out[campaign.name] = {"pages": len(wanted), "attributes": len(campaign.attributes), "ms_per_page": round(ms, 1),
+                              "ms_per_page_per_attribute": round(ms / len(campaign.attributes), 1)}
+    return out

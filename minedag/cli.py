@@ -25,15 +25,12 @@ class UsageError(Exception):
 
 
 def _instance():
-    import dagster as dg
+    from minedag.mining import instance_from_env
 
-    if not os.environ.get("DAGSTER_HOME"):
-        if Path("dagster.yaml").is_file():
-            os.environ["DAGSTER_HOME"] = str(Path.cwd())
-        else:
-            raise UsageError("DAGSTER_HOME is not set and there is no dagster.yaml here; run from the repo root or set DAGSTER_HOME")
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.get()
+    try:
+        return instance_from_env()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -498,6 +495,87 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    """SQL over every record, capture, bundle, link pattern and the catalog (DuckDB views; no query: a shell)."""
+    from minedag.sql import QueryError, connect, run_query
+
+    con, catalog = connect()
+    if args.list:
+        views = {"views": catalog.views, "missing": catalog.missing}
+        print(json.dumps(views) if args.json else "\n".join(catalog.views + [f"({v}: {why})" for v, why in catalog.missing.items()]))
+        return 0
+    if not args.query:
+        return _sql_shell(con, catalog)
+    try:
+        columns, rows, truncated = run_query(con, args.query, limit=args.limit)
+    except QueryError as exc:
+        raise UsageError(f"query: {exc}") from None
+    _print_rows(columns, rows, truncated, "json" if args.json else "csv" if args.csv else "table")
+    return 0
+
+
+def _print_rows(columns: list[str], rows: list[tuple], truncated: bool, style: str) -> None:
+    if style == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str))
+    elif style == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+        console.print(f"{len(rows)} rows" + (" (more not shown: raise --limit)" if truncated else ""))
+
+
+def _sql_shell(con, catalog) -> int:  # noqa: ANN001 - a DuckDB connection and its catalog
+    from minedag.sql import QueryError, run_query
+
+    console.print(f"minedag sql: {len(catalog.views)} views ({', '.join(catalog.views)}). End a statement with ';', "
+                  "quit with Ctrl-D.")
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("sql> " if not buffer else "...> ")
+        except EOFError:
+            print()
+            return 0
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        statement, buffer = "\n".join(buffer), []
+        try:
+            _print_rows(*run_query(con, statement, limit=1000), "table")
+        except QueryError as exc:
+            err.print(f"[red]error:[/] {exc}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the HTTP API (discover, bundles, builds, schema links, catalog, read-only SQL); OpenAPI at /openapi.json."""
+    import ipaddress
+
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback and not args.allow_remote:
+        raise UsageError(f"--host {args.host} is not a loopback address: anyone who can reach it could use the API; "
+                         "add --allow-remote (and set --token) to serve it anyway")
+    import uvicorn
+
+    from minedag.api import create_app
+
+    token = args.token or os.environ.get("MINEDAG_API_TOKEN") or None
+    _instance()
+    uvicorn.run(create_app(token=token), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """Summarise what the store holds: captures by outcome, records per profile, files quarantined and why."""
     from minedag.profiles import all_profiles
@@ -686,6 +764,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mcp", help=cmd_mcp.__doc__, description=cmd_mcp.__doc__)
     p.add_argument("--log", help="append every tool call as a chat-format fine-tuning example to this JSONL file")
     p.set_defaults(func=cmd_mcp)
+    p = sub.add_parser("sql", help=cmd_sql.__doc__, description=cmd_sql.__doc__)
+    p.add_argument("query", nargs="?", help="one SQL statement (none: an interactive shell)")
+    p.add_argument("--limit", type=int, default=10_000, help="rows at most (default 10,000)")
+    p.add_argument("--json", action="store_true", help="rows as a JSON list of objects")
+    p.add_argument("--csv", action="store_true", help="rows as CSV")
+    p.add_argument("--list", action="store_true", help="list the views (and those missing, with why)")
+    p.set_defaults(func=cmd_sql)
+    p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (or set MINEDAG_API_TOKEN)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.set_defaults(func=cmd_serve)
     p = sub.add_parser("discover", help=cmd_discover.__doc__, description=cmd_discover.__doc__)
     p.add_argument("prompt", help='what the model should do, e.g. "what should I collect to train an SEO model?"')
     p.add_argument("--top", type=int, default=3, help="functionalities to show (default 3)")

@@ -139,22 +139,29 @@ def discover(prompt: str, top: int = 3, coverage: dict[str, dict[str, Any]] | No
     ranked = rank(prompt)
     if coverage is None:
         coverage = current_coverage()
-    by_name = {f.name: f for f in FUNCTIONALITIES}
-    chosen = ranked[:top]
     custom = len(ranked) > 1 and ranked[1][1] >= _CUSTOM_RATIO
-    result: dict[str, Any] = {"prompt": prompt, "custom": custom, "functionalities": []}
-    for name, score in chosen:
-        f = by_name[name]
-        result["functionalities"].append({
-            "name": name, "score": score, "description": f.description, "model_types": list(f.model_types),
-            "model_kinds": list(f.model_kinds), "min_quality": f.min_quality,
-            "attributes": [_attribute(f, q, coverage, required=q in f.required, target=q in f.targets) for q in f.attributes],
-        })
+    result: dict[str, Any] = {"prompt": prompt, "custom": custom,
+                              "functionalities": [describe(name, score, coverage) for name, score in ranked[:top]]}
     if custom:
         result["custom_attributes"] = _compose(prompt, ranked, coverage)
         result["note"] = ("no single functionality fits this prompt; custom_attributes combines the most relevant "
                           f"attributes of {', '.join(n for n, s in ranked if s >= _CUSTOM_RATIO)}")
     return result
+
+
+def describe(name: str, score: float = 1.0, coverage: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One functionality as ``discover`` lists it: model types, kinds and every attribute with its coverage.
+
+    Raises:
+        KeyError: no functionality is called ``name``.
+    """
+    by_name = {f.name: f for f in FUNCTIONALITIES}
+    if name not in by_name:
+        raise KeyError(f"unknown functionality {name!r}; choose one of {sorted(by_name)}")
+    f, coverage = by_name[name], current_coverage() if coverage is None else coverage
+    return {"name": name, "score": score, "description": f.description, "model_types": list(f.model_types),
+            "model_kinds": list(f.model_kinds), "min_quality": f.min_quality,
+            "attributes": [_attribute(f, q, coverage, required=q in f.required, target=q in f.targets) for q in f.attributes]}
 
 
 def _attribute(f: Functionality, qualified: str, coverage: dict[str, dict[str, Any]], *, required: bool, target: bool) -> dict[str, Any]:

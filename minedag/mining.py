@@ -16,6 +16,23 @@ RANGE_END = "dagster/asset_partition_range_end"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+def instance_from_env() -> dg.DagsterInstance:
+    """The Dagster instance of ``$DAGSTER_HOME``, or of ``./dagster.yaml``'s folder (the repo root).
+
+    Raises:
+        RuntimeError: neither is there.
+    """
+    import os
+    from pathlib import Path
+
+    if not os.environ.get("DAGSTER_HOME"):
+        if not Path("dagster.yaml").is_file():
+            raise RuntimeError("DAGSTER_HOME is not set and there is no dagster.yaml here; run from the repo root or set DAGSTER_HOME")
+        os.environ["DAGSTER_HOME"] = str(Path.cwd())
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
 @dataclass
 class Registration:
     added: list[str]
@@ -152,7 +169,7 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
                   functionalities: Sequence[str] | None = None,
                   on_bundle: Callable[[str], None] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
     """Run the ``aggregate`` job once, then the ``bundle`` job once per functionality (bundle, blocking checks,
-    publish). A bundle run whose aggregate failed is not started."""
+    publish), then the ``warehouse`` job. No bundle run starts when the aggregate failed."""
     if defs is None:
         from minedag.definitions import defs as loaded
 
@@ -169,4 +186,5 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
         results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
         if on_bundle:
             on_bundle(name)
+    defs.resolve_job_def("warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     return results

@@ -88,6 +88,8 @@ class CapturePointer:
     checked_at: str = ""  # the last time the page was fetched, unchanged or not (freshness counts from here)
     etag: str | None = None
     last_modified: str | None = None
+    capture_ms: float | None = None  # the capture's wall time
+    html_chars: int | None = None  # length of the rendered HTML
 
     @property
     def fresh_as_of(self) -> str:
@@ -127,7 +129,8 @@ class Store:
             atomic_write(target, gzip.compress(body, compresslevel=5))
         headers = cap.response_headers if cap.ok and not cap.http_error else {}
         pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error,
-                                 cap.error_kind, cap.captured_at, headers.get("etag"), headers.get("last-modified"))
+                                 cap.error_kind, cap.captured_at, headers.get("etag"), headers.get("last-modified"),
+                                 cap.timing.get("total_ms"), len(cap.rendered_html or cap.raw_html))
         atomic_write(self._pointer_path(cap.url), json.dumps(pointer.__dict__).encode())
         if cap.ok and not cap.http_error:  # a crawl follows these without opening the capture
             nofollow = "nofollow" in cap.robots_meta or "nofollow" in (cap.response_headers.get("x-robots-tag") or "").lower()

@@ -9,24 +9,32 @@ from typing import Any
 
 from minedag.profiles import get_profile
 from minedag.store import Store
+from minedag.urls import site_of
 
 
 def aggregate_links(store: Store, urls: list[str] | None = None) -> dict[str, Any]:
-    """Links found across all (or the given) pages, with occurrence counts and the learned link patterns."""
+    """Links found across all (or the given) pages, with occurrence, page and site counts, when they were first and
+    last seen, and the learned link patterns."""
     profile = get_profile("schema_linker")
     table = store.read_records("schema_linker", urls, schema=profile.schema)
-    rows = table.filter(table["ok"]).select(["url", "table_links", "relationships", "schema_org_entities", "form_field_columns"]).to_pylist()
+    rows = table.filter(table["ok"]).select(["url", "captured_at", "table_links", "relationships", "schema_org_entities",
+                                             "form_field_columns"]).to_pylist()
     links: dict[tuple[str, str], dict[str, Any]] = {}
+    sites: dict[tuple[str, str], set[str]] = defaultdict(set)
     relations: dict[tuple[str, str, str], int] = defaultdict(int)
     schema_types: dict[tuple[str, str], set[str]] = defaultdict(set)
     columns: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         for link in json.loads(row["table_links"] or "[]"):
             key = (link["attribute"], link["table"])
-            agg = links.setdefault(key, {**link, "occurrences": 0, "pages": 0})
+            agg = links.setdefault(key, {**link, "occurrences": 0, "pages": 0, "first_seen": None, "last_seen": None})
             agg["occurrences"] += link["occurrences"]
             agg["pages"] += 1
             agg["confidence"] = max(agg["confidence"], link["confidence"])
+            sites[key].add(site_of(row["url"]))
+            if seen := row["captured_at"]:
+                agg["first_seen"] = min(agg["first_seen"] or seen, seen)
+                agg["last_seen"] = max(agg["last_seen"] or seen, seen)
         for rel in json.loads(row["relationships"] or "[]"):
             relations[(rel["type"], rel["from"], rel["to"])] += rel["occurrences"]
         for item in json.loads(row["schema_org_entities"] or "[]"):
@@ -34,6 +42,8 @@ def aggregate_links(store: Store, urls: list[str] | None = None) -> dict[str, An
         for col in json.loads(row["form_field_columns"] or "[]"):
             key = (col["field"], col["table"], col["column"])
             columns.setdefault(key, {**col, "occurrences": 0})["occurrences"] += 1
+    for key, agg in links.items():
+        agg["sites"] = len(sites[key])
     link_list = sorted(links.values(), key=lambda x: (-x["confidence"], -x["occurrences"], x["attribute"]))
     return {
         "pages": len(rows),

@@ -11,7 +11,7 @@ mine_job = dg.define_asset_job(
 
 aggregate_job = dg.define_asset_job(
     "aggregate",
-    selection=dg.AssetSelection.groups("aggregation"),
+    selection=dg.AssetSelection.groups("aggregation") - dg.AssetSelection.assets("warehouse"),
     executor_def=dg.in_process_executor,
     description="Attribute coverage, schema links and the attribute catalog over every stored record (once per change).",
 )
