@@ -42,6 +42,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["MINEDAG_DATA"] = str(Path(tmp) / "data")
+            for home in ("a", "b"):
+                (Path(tmp) / home).mkdir()
             spec = CrawlSpec(name="bench", seeds=SEEDS, max_depth=10, batch=args.batch)
             store = Store(Path(tmp) / "crawl-store")
             defs = _defs(server, store.root)

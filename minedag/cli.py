@@ -231,7 +231,7 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl a site from seed URLs (sitemaps and links, in scope, within budgets) and mine its pages through Dagster."""
     from minedag.crawl import CrawlError, CrawlSpec, fetcher, load_crawl_file, run_crawl
-    from minedag.mining import mine
+    from minedag.mining import QUIET, mine
     from minedag.progress import finish, progress
     from minedag.sample_site.server import sample_site_for
     from minedag.settings import crawls_dir, remember_network, store_dir
@@ -250,7 +250,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             finish(bar, task)
     from minedag.definitions import defs
 
-    defs.resolve_job_def("crawl_report").execute_in_process(instance=instance, raise_on_error=False)
+    defs.resolve_job_def("crawl_report").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     totals = report.totals()
     summary = {"crawl": spec.name, "totals": totals, "sites": report.counts, "dagster_runs": report.runs,
                "dagster_runs_failed": report.runs_failed, "failures": report.failures,

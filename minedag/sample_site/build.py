@@ -397,6 +397,10 @@ def build(root: Path) -> list[str]:
             target.write_text(text)
             urls.append(f"http://{host}{path}")
         (site / "robots.txt").write_text(f"User-agent: *\nDisallow: /internal/\nCrawl-delay: 0\n\nSitemap: http://{host}/sitemap.xml\n")
+        listed = "".join(f"<url><loc>http://{host}{path}</loc><lastmod>2026-11-01</lastmod></url>"
+                         for path in pages if not path.startswith("/internal/"))
+        (site / "sitemap.xml").write_text('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+                                          f'"http://www.sitemaps.org/schemas/sitemap/0.9">{listed}</urlset>\n')
     img = root / "_assets" / "img"
     img.mkdir(parents=True, exist_ok=True)
     for i, (_pid, slug, name, *_rest) in enumerate(PRODUCTS):
