@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,3 +60,11 @@ def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
         else:
             break
     return line
+
+
+def compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled; ``ValueError`` naming it and why not (pydantic reports it against the field)."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None

@@ -7,6 +7,7 @@ import pytest
 from minedag.capture import CaptureOptions, PageCapture, capture_urls
 from minedag.capture.politeness import PolitenessRules
 from minedag.sample_site.server import SiteServer
+from minedag.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +56,17 @@ SAMPLE_PAGES = [
 def captures(options: CaptureOptions) -> dict[str, PageCapture]:
     """The sample pages above, captured once for the whole session with one browser."""
     return {c.url: c for c in capture_urls(SAMPLE_PAGES, options)}
+
+
+def stored_records(captures: dict[str, PageCapture], root) -> Store:  # noqa: ANN001 - a Path
+    """A store under ``root`` holding ``captures`` and every profile's record of each (no browser needed)."""
+    from minedag.profiles import all_profiles, extract_record
+    from minedag.profiles.page import PageView
+
+    store = Store(root)
+    for cap in captures.values():
+        capture_id = store.put_capture(cap)
+        view = PageView(cap)
+        for profile in all_profiles().values():
+            store.write_records(profile.name, [extract_record(profile, cap, capture_id, view=view)], profile.schema)
+    return store

@@ -13,20 +13,14 @@ from minedag.bundles.inspect import bundle_diff, diff_text
 from minedag.bundles.links import aggregate_links
 from minedag.functionalities import FUNCTIONALITIES, get_functionality
 from minedag.profiles import all_profiles, extract_record
-from minedag.profiles.page import PageView
 from minedag.store import Store
+from minedag_tests.conftest import stored_records
 
 
 @pytest.fixture()
 def store(captures, tmp_path):
     """Records of every profile for the session's sample captures, in a fresh store."""
-    target = Store(tmp_path / "store")
-    for cap in captures.values():
-        capture_id = target.put_capture(cap)
-        view = PageView(cap)
-        for profile in all_profiles().values():
-            target.write_records(profile.name, [extract_record(profile, cap, capture_id, view=view)], profile.schema)
-    return target
+    return stored_records(captures, tmp_path / "store")
 
 
 def files(folder):

@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, settings
 from minedag.bundles import build_bundle
 from minedag.campaigns import SelectorStats, campaign_rows, load_campaign, record_schema
 from minedag.functionalities import FUNCTIONALITIES
-from minedag.profiles import all_profiles, extract_record
-from minedag.profiles.page import PageView
 from minedag.store import Store
 from minedag.urls import site_of
+from minedag_tests.conftest import stored_records
 
 REPO = Path(__file__).resolve().parents[1]
 LINKS_SQL = ("SELECT data_attribute, table_name, confidence, sites FROM schema_link_patterns "
@@ -33,12 +32,7 @@ SHARED_SQL = "SELECT attribute FROM training_attribute_catalog WHERE len(functio
 def mined(captures, tmp_path_factory):
     """A data folder as the demo leaves it: records, bundles, aggregates (built by the aggregation assets)."""
     data = tmp_path_factory.mktemp("sql") / "data"
-    store = Store(data / "store")
-    for cap in captures.values():
-        capture_id = store.put_capture(cap)
-        view = PageView(cap)
-        for profile in all_profiles().values():
-            store.write_records(profile.name, [extract_record(profile, cap, capture_id, view=view)], profile.schema)
+    store = stored_records(captures, data / "store")
     campaign = load_campaign(REPO / "campaigns" / "product_price.yaml")
     rows = campaign_rows(campaign, store, [u for u in captures if campaign.wants(u)], SelectorStats())
     store.write_records(f"campaign_{campaign.name}", rows, record_schema(campaign))

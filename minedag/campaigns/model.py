@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from minedag.yamlfile import ConfigFileError, load_model
+from minedag.yamlfile import ConfigFileError, compiled, load_model
 
 ValueType = Literal["string", "number", "integer", "boolean", "currency", "date", "url"]
 Transform = Literal["trim", "collapse_whitespace", "lower", "upper"]
@@ -42,7 +42,7 @@ class Selector(BaseModel):
         if self.take not in ("text", "html") and not re.fullmatch(r"attr:[\w:-]+", self.take):
             raise ValueError(f"take {self.take!r}: use text, html or attr:NAME (e.g. attr:content)")
         if self.regex is not None:
-            _compile(self.regex)
+            compiled(self.regex)
         if self.css is not None:
             from cssselect import GenericTranslator, SelectorError
 
@@ -70,7 +70,7 @@ class Validation(BaseModel):
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
         if value is not None:
-            _compile(value)
+            compiled(value)
         return value
 
     @field_validator("range")
@@ -125,7 +125,7 @@ class Campaign(BaseModel):
     @classmethod
     def _url_patterns(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            _compile(pattern)
+            compiled(pattern)
         return patterns
 
     @model_validator(mode="after")
@@ -143,12 +143,6 @@ class Campaign(BaseModel):
     def wants(self, url: str) -> bool:
         return not self.urls or any(re.search(p, url) for p in self.urls)
 
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
 
 
 def load_campaign(path: str | Path) -> Campaign:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from minedag.urls import InvalidURL, canonical_url
-from minedag.yamlfile import ConfigFileError, load_model
+from minedag.yamlfile import ConfigFileError, compiled, load_model
 
 
 class CrawlError(ConfigFileError):
@@ -56,7 +55,7 @@ class CrawlSpec(BaseModel):
             except InvalidURL as exc:
                 raise ValueError(f"prefix: {exc}") from None
         if kind == "regex" and arg:
-            _compile(arg)
+            compiled(arg)
             return scope
         raise ValueError(f"unknown scope {scope!r}: use host, site, prefix:URL or regex:PATTERN")
 
@@ -64,7 +63,7 @@ class CrawlSpec(BaseModel):
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            _compile(pattern)
+            compiled(pattern)
         return patterns
 
     @field_validator("host_rules")
@@ -74,13 +73,6 @@ class CrawlSpec(BaseModel):
 
         HostRules.parse(rules)
         return rules
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
 
 
 
