@@ -169,7 +169,7 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
                   functionalities: Sequence[str] | None = None,
                   on_bundle: Callable[[str], None] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
     """Run the ``aggregate`` job once, then the ``bundle`` job once per functionality (bundle, blocking checks,
-    publish), then the ``warehouse`` job. No bundle run starts when the aggregate failed."""
+    publish), then ``build_warehouse``. No bundle run starts when the aggregate failed."""
     if defs is None:
         from minedag.definitions import defs as loaded
 
@@ -186,5 +186,6 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
         results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
         if on_bundle:
             on_bundle(name)
-    defs.resolve_job_def("warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    if "build_warehouse" in {job.name for job in defs.resolve_all_job_defs()}:
+        defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     return results

@@ -120,6 +120,7 @@ def test_url_file_sensor_reads_by_position_rejects_bad_lines_and_survives_rewrit
 def test_definitions_load_cleanly():
     from minedag.definitions import defs
 
+    dg.Definitions.validate_loadable(defs)  # what `dagster dev` checks: unique op and job names...
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert {"page_capture", "profiles/seo_optimizer", "profiles/ux_pattern_analyzer", "campaigns/product_price",
             "crawl_frontier"} <= keys

@@ -7,6 +7,7 @@ dates with dateparser.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,15 +58,33 @@ def extract(campaign: Campaign, view: PageView, fast_track: dict[str, int] | Non
     from parsel import Selector as Page
 
     page = Page(text=view.capture.rendered_html or view.capture.raw_html or "<html></html>")
-    return {a.name: find(a, view, page, (fast_track or {}).get(a.name)) for a in campaign.attributes}
+    declared = _Declared(view)
+    return {a.name: find(a, declared, page, (fast_track or {}).get(a.name)) for a in campaign.attributes}
 
 
-def find(attribute: CampaignAttribute, view: PageView, page: Any, fast: int | None = None) -> Found:
+class _Declared:
+    """The page's schema.org data (JSON-LD, microdata, RDFa only: the other syntaxes cost time and hold none),
+    parsed on first use; the profiles' full extraction is reused when the view already has it."""
+
+    def __init__(self, view: PageView):
+        self.view, self.url = view, view.url
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        if "structured_data" in self.view.__dict__:
+            return self.view.structured_data
+        from minedag.profiles.page import extract_structured
+
+        return extract_structured(self.view.capture.raw_html or self.view.capture.rendered_html, self.url,
+                                  ("json-ld", "microdata", "rdfa"))
+
+
+def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: int | None = None) -> Found:
     """Schema.org first (it is what the page declares), then the selectors; both kept when they disagree."""
     problems: list[str] = []
     declared = None
     if attribute.schema_org:
-        pairs = list(schema_org_values(view.structured_data, attribute.schema_org))
+        pairs = list(schema_org_values(view.data, attribute.schema_org))
         declared = _first_valid(attribute, [v for v, _ in pairs], view.url, problems, f"schema_org:{attribute.schema_org}")
         if declared is not None and attribute.type == "currency" and not attribute.multiple:
             declared.value["currency"] = declared.value["currency"] or pairs[0][1]  # the item's priceCurrency

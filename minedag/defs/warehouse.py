@@ -23,5 +23,5 @@ def warehouse() -> dg.MaterializeResult:
         "not_yet": dg.MetadataValue.json(catalog.missing)})
 
 
-warehouse_job = dg.define_asset_job("warehouse", selection=[warehouse], executor_def=dg.in_process_executor,
+warehouse_job = dg.define_asset_job("build_warehouse", selection=[warehouse], executor_def=dg.in_process_executor,
                                     description="Rebuild data/warehouse.duckdb from the store, bundles and aggregates.")

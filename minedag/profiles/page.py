@@ -343,16 +343,18 @@ def _parse(html: str) -> Any:
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 
 
-def extract_structured(html: str, url: str) -> dict[str, Any]:
-    """Structured data with extruct (errors are swallowed per syntax, never fatal)."""
+ALL_SYNTAXES = ("json-ld", "microdata", "rdfa", "opengraph", "microformat", "dublincore")
+
+
+def extract_structured(html: str, url: str, syntaxes: tuple[str, ...] = ALL_SYNTAXES) -> dict[str, Any]:
+    """Structured data with extruct, for ``syntaxes`` (errors are swallowed per syntax, never fatal)."""
     import extruct
 
     html = _XML_DECLARATION.sub("", html or "", count=1)  # lxml refuses a decoded string that declares an encoding
     if not html.strip():
         return {}
     try:
-        return extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata", "rdfa", "opengraph", "microformat", "dublincore"],
-                               uniform=False, errors="ignore")
+        return extruct.extract(html, base_url=url, syntaxes=list(syntaxes), uniform=False, errors="ignore")
     except Exception:  # noqa: BLE001 - malformed markup in one syntax must not sink the record
         return {}
 
