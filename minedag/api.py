@@ -136,7 +136,7 @@ def create_app(token: str | None = None, warehouse: Path | None = None) -> FastA
                 raise HTTPException(409, "a build is running; wait for it (GET its status_url)")
             build = BuildStatus(build_id=uuid.uuid4().hex, functionality=functionality, state="running", run_ids=[])
             builds[build.build_id] = build
-        threading.Thread(target=_build, args=(build,), daemon=True).start()
+        threading.Thread(target=_build, args=(build,), daemon=True, name=f"minedag-build-{build.build_id}").start()
         return BuildStarted(build_id=build.build_id, status_url=f"/builds/{build.build_id}")
 
     @app.get("/builds/{build_id}", dependencies=guarded, summary="A requested build's state and its Dagster run ids")
