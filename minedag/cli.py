@@ -631,6 +631,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Score discovery and the profiles against pinned test sets and the corpus; fail below a floor."""
     from minedag.evaluation import gate
     from minedag.evaluation.discover_eval import evaluate
+    from minedag.evaluation.targets import target_table
 
     scores: dict[str, float] = {}
     report = evaluate()
@@ -641,7 +642,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         scores.update(evaluate_corpus(Path(args.corpus), console=None if args.json else console))
     failures = gate.check(scores)
     if args.json:
-        print(json.dumps({"scores": scores, "floors": gate.floors(), "failures": failures, "discover_misses": report["misses"]}))
+        print(json.dumps({"scores": scores, "floors": gate.floors(), "failures": failures, "discover_misses": report["misses"],
+                          "targets": target_table(scores)}))
     else:
         table = Table(title="minedag eval")
         for column in ("score", "value", "floor"):
@@ -650,6 +652,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for name, value in scores.items():
             table.add_row(name, f"{value:.3f}", f"{floors[name]:.3f}" if name in floors else "-")
         console.print(table)
+        targets = Table(title="targets: what each bundle trains on, and what backs it")
+        for column in ("target", "functionality", "kind", "score on real pages and fixtures"):
+            targets.add_column(column)
+        for row in target_table(scores):
+            values = row["scores"]
+            measured = ("\n".join(f"{m.removeprefix('labels_')} {v:.3f}" for m, v in values.items())
+                        if values and None not in values.values() else "not run (--corpus)" if values else "-")
+            targets.add_row(row["target"], row["functionality"], row["kind"], measured)
+        console.print(targets)
         for miss in report["misses"]:
             console.print(f"  discover miss: {miss['prompt']!r} expected {miss['expected']} got {miss['got']}")
         for failure in failures:

@@ -234,7 +234,7 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
         optional=("ux_pattern_analyzer.layout_pattern", "ux_pattern_analyzer.above_the_fold", "ux_pattern_analyzer.primary_cta_above_fold",
                   "ux_pattern_analyzer.overlays", "ux_pattern_analyzer.sticky_fixed", "ux_pattern_analyzer.visual_hierarchy",
                   "ux_pattern_analyzer.tap_targets", "component_generator.component_types"),
-        targets=("ux_pattern_analyzer.page_type", "ux_pattern_analyzer.dark_patterns"),
+        targets=("ux_pattern_analyzer.page_type", "ux_pattern_analyzer.dark_patterns", "ux_pattern_analyzer.overlays"),
         min_quality=60, min_coverage=0.9,
         keywords=("ux", "user experience", "ui patterns", "layout", "dark patterns", "deceptive design", "usability",
                   "hero", "above the fold", "cookie banner", "popup", "modal", "navigation pattern", "hamburger", "tap targets",

@@ -22,6 +22,8 @@ from minedag.profiles import extract_record, get_profile
 from minedag.profiles.page import PageView, extract_structured, schema_types
 
 LIGHTHOUSE_PORT = 10200  # the Lighthouse fixtures name http://localhost:10200 in their expectations
+# The corpus is read offline: only the local servers resolve, so a page's remote resources fail at once.
+OFFLINE = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 
 
 class _CorpusHandler(SimpleHTTPRequestHandler):
@@ -314,17 +316,12 @@ def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | N
                     labels: Path | None = None) -> dict[str, float]:
     """Every corpus score (0-1), and the labelled-page scores when ``labels`` (default: ``<root>/../labels``)
     exists. Captures go through the real browser; misses are printed when ``console`` is set."""
-    from minedag.evaluation.labels import eval_labels
+    from minedag.evaluation.labels import eval_labels, labelled_pages
 
     scores: dict[str, float] = {}
     misses: list[str] = []
     labels = labels or root.parent / "labels"
     parts = [eval_extruct(root / "extruct"), eval_readability(root / "readability")]
-    if labels.is_dir():
-        parts.append(eval_labels(labels, root))
-    for part in parts:
-        scores.update(part[0])
-        misses += part[1]
     lh_index = json.loads((root / "lighthouse-seo" / "expected_index.json").read_text())
     axe_index = json.loads((root / "axe-core" / "expected_index.json").read_text())
     lighthouse = _serve(root, LIGHTHOUSE_PORT)
@@ -335,19 +332,26 @@ def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | N
                    for run, spec in lh_index["runs"].items()}
         base = f"http://127.0.0.1:{static.server_address[1]}/axe-core/"
         axe_urls = {c["page"]: base + c["page"] for c in axe_index["rule_cases"] + axe_index["full_cases"]}
-        opts = options or CaptureOptions(allow_hosts=("127.0.0.0/8", "localhost"), nav_timeout_s=15, capture_timeout_s=40)
+        opts = options or CaptureOptions(allow_hosts=("127.0.0.0/8", "localhost"), host_rules=OFFLINE, nav_timeout_s=15,
+                                         capture_timeout_s=40)
         captured = {c.url: c for c in capture_urls(sorted(set(lh_urls.values())), opts)}
+        if labels.is_dir():
+            pages = f"http://127.0.0.1:{static.server_address[1]}/readability/"
+            labelled = [entry["page"] for entry in labelled_pages(labels)]
+            by_page = {c.url.removeprefix(pages): c for c in capture_urls([pages + page for page in labelled], opts)}
+            parts.append(eval_labels(labels, root, by_page))
         by_rule: dict[str, set[str]] = {}
         for case in axe_index["rule_cases"] + axe_index["full_cases"]:
             by_rule.setdefault(case["rule"], set()).add(axe_urls[case["page"]])
         per_rule = capture_per_rule({rule: sorted(urls) for rule, urls in sorted(by_rule.items())}, opts)
-        for part in (eval_lighthouse(root / "lighthouse-seo", captured, lh_urls), eval_axe(root / "axe-core", per_rule, axe_urls)):
-            scores.update(part[0])
-            misses += part[1]
+        parts += [eval_lighthouse(root / "lighthouse-seo", captured, lh_urls), eval_axe(root / "axe-core", per_rule, axe_urls)]
     finally:
         for server in (lighthouse, static):
             server.shutdown()
             server.server_close()
+    for part_scores, part_misses in parts:
+        scores.update(part_scores)
+        misses += part_misses
     if console is not None:
         for miss in misses[:80]:
             console.print(f"  miss: {miss}")

@@ -1,7 +1,8 @@
 """Score training targets against hand-labelled real pages (``../shared/labels``), label by label.
 
-``readability_pages.json`` labels the real pages of ``corpus/readability`` (its ``about`` defines each label).
-Pages are read as served (no scripts run), at the URL the labels were made for, like ``eval_readability``.
+``readability_pages.json`` labels the real pages of ``corpus/readability`` as they render offline (its ``about``
+defines each label). The UX and workflow targets are scored on captures by the real browser (remote resources
+refused, inline scripts run), the link counts on the HTML as served, as the labels define them.
 """
 
 from __future__ import annotations
@@ -16,64 +17,78 @@ from minedag.profiles.page import PageView
 
 LABELLED_PAGES = "readability_pages.json"
 
-
-def labelled_pages(labels: Path, corpus: Path) -> list[tuple[dict[str, Any], PageView]]:
-    """Each labelled page with a ``PageView`` of its HTML."""
-    data = json.loads((labels / LABELLED_PAGES).read_text())
-    out = []
-    for entry in data["pages"]:
-        html = (corpus / "readability" / entry["page"]).read_text(encoding="utf-8", errors="replace")
-        out.append((entry, PageView(PageCapture(url=entry["url"], ok=True, raw_html=html, rendered_html=html))))
-    return out
+# Class of a list attribute -> the label that says the page has it.
+CLASS_LABELS = {("dark_patterns", "countdown-timer"): "has_countdown_timer",
+                ("dark_patterns", "pre-checked-box"): "has_prechecked_optin",
+                ("overlays", "cookie-banner"): "has_cookie_consent",
+                ("overlays", "modal"): "has_modal_overlay"}
 
 
-# ux_pattern_analyzer.dark_patterns class -> the label that says the page has it.
-DARK_PATTERN_LABELS = {"countdown-timer": "has_countdown_timer", "pre-checked-box": "has_prechecked_optin"}
+def labelled_pages(labels: Path) -> list[dict[str, Any]]:
+    return json.loads((labels / LABELLED_PAGES).read_text())["pages"]
 
 
-def eval_labels(labels: Path, corpus: Path) -> tuple[dict[str, float], list[str]]:
-    """Scores of measured targets on the labelled pages, and the misses.
+def served_view(entry: dict[str, Any], corpus: Path) -> PageView:
+    """The page's HTML as served, at the URL the labels were made for (no browser)."""
+    html = (corpus / "readability" / entry["page"]).read_text(encoding="utf-8", errors="replace")
+    return PageView(PageCapture(url=entry["url"], ok=True, raw_html=html, rendered_html=html))
 
-    ``labels_<x>_links_exact``: share of pages with the exact link count; ``labels_page_type_accuracy``: share
-    with the labelled page type (``ux_pattern_analyzer.page_type``). For each dark-pattern class,
-    ``_specificity`` is the share of pages labelled without it where it does not fire (1 - false-positive rate),
-    and ``_recall`` the share of pages labelled with it where it fires (1.0 when no page has it).
-    ``labels_quality_separation_auc``: how well seo_optimizer's quality score ranks the pages labelled usable
-    for training above the others.
+
+def same_cta(found: str | None, label: str | None) -> bool:
+    """The found call to action is the labelled one: the same words, or the label's words first (a download
+    button that also names the platform: "Firefox Free Download English (US)")."""
+    found_words, label_words = (found or "").casefold().split(), (label or "").casefold().split()
+    return found_words[: len(label_words)] == label_words and (bool(label_words) or not found_words)
+
+
+def eval_labels(labels: Path, corpus: Path, captures: dict[str, PageCapture]) -> tuple[dict[str, float], list[str]]:
+    """Scores of the measured targets on the labelled pages (``captures``: page -> browser capture), and the misses.
+
+    ``labels_page_type_accuracy``: share with the labelled page type. Per class of ``dark_patterns`` and
+    ``overlays``: ``_specificity`` is the share of pages labelled without it where it does not fire (1 - the
+    false-positive rate), ``_recall`` the share of pages labelled with it where it fires (1.0 when no page has it).
+    ``labels_primary_cta_accuracy``: share of the pages with a labelled call to action where it is found;
+    ``_specificity``: share of the pages without one where none is reported. ``labels_<kind>_links_exact``:
+    share with the exact link count. ``labels_quality_separation_auc``: how well the quality score ranks the
+    pages labelled usable for training above the others.
     """
-    hits: dict[str, list[int]] = {"labels_internal_links_exact": [0, 0], "labels_external_links_exact": [0, 0],
-                                  "labels_page_type_accuracy": [0, 0]}
-    for name in DARK_PATTERN_LABELS:
-        hits[f"labels_{_snake(name)}_specificity"] = [0, 0]
-        hits[f"labels_{_snake(name)}_recall"] = [0, 0]
+    hits: dict[str, list[int]] = {}
     misses: list[str] = []
     quality: list[tuple[int, bool]] = []
-    seo, ux = get_profile("seo_optimizer"), get_profile("ux_pattern_analyzer")
-    for entry, view in labelled_pages(labels, corpus):
-        ux_record = extract_record(ux, view.capture, view=view)
-        found = set(ux_record["dark_patterns"] or [])
-        right = ux_record["page_type"] == entry["page_type"]
-        hits["labels_page_type_accuracy"][0] += right
-        hits["labels_page_type_accuracy"][1] += 1
+
+    def score(metric: str, right: bool, miss: str) -> None:
+        pair = hits.setdefault(f"labels_{metric}", [0, 0])
+        pair[0] += right
+        pair[1] += 1
         if not right:
-            misses.append(f"labels {entry['page']} page_type: {ux_record['page_type']} != {entry['page_type']}")
-        for name, label in DARK_PATTERN_LABELS.items():
-            score = hits[f"labels_{_snake(name)}_{'recall' if entry[label] else 'specificity'}"]
-            right = (name in found) == entry[label]
-            score[0] += right
-            score[1] += 1
-            if not right:
-                misses.append(f"labels {entry['page']} dark_patterns: {name} {'missed' if entry[label] else 'false positive'}")
-        seo_record = extract_record(seo, view.capture, view=view)
-        quality.append((seo_record["quality"], entry["usable_for_training"]))
-        counted = json.loads(seo_record["link_counts"] or "{}")
+            misses.append(miss)
+
+    seo, ux, flows = get_profile("seo_optimizer"), get_profile("ux_pattern_analyzer"), get_profile("workflow_predictor")
+    for entry in labelled_pages(labels):
+        page, capture = entry["page"], captures.get(entry["page"])
+        if capture is None or not capture.ok:
+            misses.append(f"labels {page}: not captured ({capture.error if capture else 'missing'})")
+            continue
+        view = PageView(capture)
+        ux_record, flow_record = extract_record(ux, capture, view=view), extract_record(flows, capture, view=view)
+        score("page_type_accuracy", ux_record["page_type"] == entry["page_type"],
+              f"labels {page} page_type: {ux_record['page_type']} != {entry['page_type']}")
+        for (attribute, name), label in CLASS_LABELS.items():
+            fired = name in (ux_record[attribute] or [])
+            score(f"{name.replace('-', '_')}_{'recall' if entry[label] else 'specificity'}", fired == entry[label],
+                  f"labels {page} {attribute}: {name} {'missed' if entry[label] else 'false positive'}")
+        cta, want = flow_record["primary_cta"], entry["primary_cta"]
+        score(f"primary_cta_{'accuracy' if want else 'specificity'}", same_cta(cta, want),
+              f"labels {page} primary_cta: {cta!r} != {want!r}")
+        quality.append((extract_record(seo, capture, view=view)["quality"], entry["usable_for_training"]))
+        served = served_view(entry, corpus)
+        counted = json.loads(extract_record(seo, served.capture, view=served)["link_counts"] or "{}")
         for kind in ("internal", "external"):
-            ok = counted.get(kind) == entry[f"{kind}_links"]
-            hits[f"labels_{kind}_links_exact"][0] += ok
-            hits[f"labels_{kind}_links_exact"][1] += 1
-            if not ok:
-                misses.append(f"labels {entry['page']} {kind}_links: {counted.get(kind)} != {entry[f'{kind}_links']}")
+            score(f"{kind}_links_exact", counted.get(kind) == entry[f"{kind}_links"],
+                  f"labels {page} {kind}_links: {counted.get(kind)} != {entry[f'{kind}_links']}")
     scores = {name: round(h / n, 4) if n else 1.0 for name, (h, n) in hits.items()}
+    for (_, name), _label in CLASS_LABELS.items():  # a class no page has is found on all of them
+        scores.setdefault(f"labels_{name.replace('-', '_')}_recall", 1.0)
     scores["labels_quality_separation_auc"] = separation(quality)
     return scores, misses
 
@@ -87,7 +102,3 @@ def separation(scored: list[tuple[int, bool]]) -> float:
         return 1.0
     wins = sum((g > b) + 0.5 * (g == b) for g in good for b in bad)
     return round(wins / (len(good) * len(bad)), 4)
-
-
-def _snake(name: str) -> str:
-    return name.replace("-", "_")

@@ -29,7 +29,26 @@ EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "ux_pattern_analyzer.dark_patterns": ("measured", "DOM heuristics (a ticking deadline, an opt-in that is pre-checked...)",
                                           ("labels_countdown_timer_recall", "labels_countdown_timer_specificity",
                                            "labels_pre_checked_box_recall", "labels_pre_checked_box_specificity")),
+    "ux_pattern_analyzer.overlays": ("measured", "a consent UI in the DOM; a dialog-like box over the first viewport on load",
+                                     ("labels_cookie_banner_recall", "labels_cookie_banner_specificity",
+                                      "labels_modal_recall", "labels_modal_specificity")),
+    "workflow_predictor.primary_cta": ("measured", "the first conversion in or right after the main content (articles), "
+                                       "else the most prominent conversion control",
+                                       ("labels_primary_cta_accuracy", "labels_primary_cta_specificity")),
 }
+
+
+def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:
+    """One row per functionality target: its kind and this run's scores of it (a missing score: not run)."""
+    from minedag.functionalities import FUNCTIONALITIES
+
+    rows = []
+    for f in FUNCTIONALITIES:
+        for target in f.targets:
+            kind, _how, metrics = EVIDENCE.get(target, ("unmeasured", "", ()))
+            rows.append({"target": target, "functionality": f.name, "kind": kind,
+                         "scores": {m: scores.get(m) for m in metrics}})
+    return rows
 
 
 def target_evidence(target: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError, en
 __all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "all_profiles", "entries", "extract_record", "get_profile",
            "record"]
 
-_INFRASTRUCTURE = {"spec", "record", "page"}
+_INFRASTRUCTURE = {"spec", "record", "page", "page_type"}
 
 
 def discover(package: str = __name__) -> dict[str, MiningProfile]:

@@ -149,7 +149,7 @@ class PageView:
         elif words < 150:
             out.append((4, f"short content: {words} words"))
         if _PLACEHOLDER.search(self.text):
-            out.append((20, "placeholder text (lorem ipsum)"))
+            out.append((40, "placeholder text (lorem ipsum): not real content"))
         return out
 
     @cached_property

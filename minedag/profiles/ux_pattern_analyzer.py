@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from minedag.profiles.page import PageView, schema_types, to_json
+from minedag.profiles.page import PageView, to_json
+from minedag.profiles.page_type import page_type
 from minedag.profiles.spec import Attribute, MiningProfile, record
 
 # A ticking countdown: a deadline phrase right before a running time ("Offer ends in 09:59", "ends in 2h 14m"),
@@ -60,8 +61,7 @@ def extract(page: PageView) -> dict[str, Any]:
         navigation.append("footer-links")
     if has(lambda e: e.tag == "aside"):
         navigation.append("sidebar-nav")
-    overlays = sorted({"modal" for e in els if e.attrs.get("role") == "dialog" or "modal" in cls(e)}
-                      | {"cookie-banner" for e in els if "cookie" in " ".join(cls(e)) or "cookie" in e.attrs.get("aria-label", "").lower()})
+    overlays = [name for name, found in (("modal", _modal_on_load(page)), ("cookie-banner", _consent_ui(page))) if found]
     fixed = [e for e in els if e.styles.get("position") in ("fixed", "sticky")]
     layer_fixed = sum(1 for layer in cap.layers if layer.get("stickyPositionConstraint") or "FixedPosition" in " ".join(layer.get("compositingReasons", [])))
     darks = _dark_patterns(page)
@@ -92,6 +92,80 @@ def extract(page: PageView) -> dict[str, Any]:
     }
 
 
+# A consent UI: a block, shown or hidden, named like a banner, notice or dialog, that asks about cookies or data
+# processing and offers an answer. A footer link to the cookie policy or a comment form's "save my name in this
+# browser" box is not one.
+_OVERLAY_NAME = re.compile(r"cookie|consent|gdpr|cmp|privacy|tracking|notice|notif|banner|bandeau|alert|popup|pop-up|"
+                           r"modal|dialog|overlay|lightbox|interstitial|newsletter|signup|subscribe|(^|[-_ ])bar([-_ ]|$)", re.I)
+_CONSENT_TOPIC = re.compile(r"\bcookies?\b|\bconsent\b|\bgdpr\b|\bdsgvo\b|\brgpd\b", re.I)
+_CONSENT_ANSWER = re.compile(r"accept|agree|consent|allow|got it|\bok(ay)?\b|continu|poursuiv|akzeptier|zustimm|acept|accett|"
+                             r"snap het|begrepen|understand|manage|settings|preferences|paramètres|opt[- ]?out|decline|reject|refus",
+                             re.I)
+_NAMED = ("//*[not(self::a or self::li or self::ul or self::input or self::label or self::script or self::style)]"
+          "[@id or @class or @role or @aria-label or @aria-modal]")
+# An inline script that writes consent markup on load (document.write, innerHTML...).
+_WRITES_CONSENT = re.compile(r"(document\.write|innerHTML|insertAdjacentHTML)[\s\S]*(cookie|consent|gdpr)[-_\w]*"
+                             r"|(cookie|consent|gdpr)[-_\w]*[\s\S]*(document\.write|innerHTML|insertAdjacentHTML)", re.I)
+_MARKUP_NAMED_CONSENT = re.compile(r"(class|id)=\\?[\"'][^\"']*(cookie|consent|gdpr)", re.I)
+_OUTSIDE_OVERLAYS = {"nav", "footer", "form", "article", "main"}
+
+
+def _name(el: Any) -> str:
+    return " ".join(el.get(k) or "" for k in ("id", "class", "role", "aria-label"))
+
+
+def _consent_ui(page: PageView) -> bool:
+    """A cookie or data-processing consent UI is in the DOM (shown or hidden), or an inline script writes one."""
+    doc = page.doc
+    if doc is None:
+        return False
+    for el in doc.xpath(_NAMED):
+        if not (_OVERLAY_NAME.search(_name(el)) or el.get("aria-modal") == "true" or el.tag == "dialog"):
+            continue
+        if any(a.tag in _OUTSIDE_OVERLAYS for a in el.iterancestors()):
+            continue
+        text = " ".join(el.text_content().split())
+        if 6 <= len(text.split()) <= 250 and _CONSENT_TOPIC.search(text) and _CONSENT_ANSWER.search(text):
+            return True
+    scripts = page.raw_doc.xpath("//script[not(@src)]/text()") if page.raw_doc is not None else []
+    return any(_MARKUP_NAMED_CONSENT.search(s) and _WRITES_CONSENT.search(s) for s in scripts)
+
+
+def _modal_on_load(page: PageView) -> bool:
+    """A modal, popup or overlay shown over the content on load: a positioned, visible box in the first viewport
+    that covers a quarter of it and calls itself a dialog (or covers most of it from a layer above the page)."""
+    viewport = page.capture.viewport
+    width, height = viewport.get("width", 1280), viewport.get("height", 800)
+    by_index = {e.index: e for e in page.elements}
+    for e in page.elements:
+        if not e.visible or e.styles.get("position") not in ("fixed", "absolute") or e.styles.get("opacity") == "0":
+            continue
+        x, y, w, h = e.bounds or (0, 0, 0, 0)
+        covered = max(0.0, min(x + w, width) - max(x, 0)) * max(0.0, min(y + h, height) - max(y, 0))
+        share = covered / (width * height)
+        named = (e.tag == "dialog" or e.attrs.get("role") in ("dialog", "alertdialog") or e.attrs.get("aria-modal") == "true"
+                 or bool(_OVERLAY_NAME.search(" ".join(e.attrs.get(k, "") for k in ("id", "class")))))
+        layered = e.styles.get("position") == "fixed" and _z(e) > 0
+        if not ((named and share >= 0.25) or (layered and share >= 0.6)):
+            continue
+        hidden, cur = False, e
+        while cur is not None:
+            if cur.attrs.get("aria-hidden") == "true" or "hidden" in cur.attrs:
+                hidden = True
+                break
+            cur = by_index.get(cur.parent)
+        if not hidden:
+            return True
+    return False
+
+
+def _z(e: Any) -> int:
+    try:
+        return int(e.styles.get("z-index", ""))
+    except ValueError:
+        return 0
+
+
 def _dark_patterns(page: PageView) -> list[str]:
     found = []
     doc = page.doc
@@ -114,119 +188,12 @@ def _dark_patterns(page: PageView) -> list[str]:
     return found
 
 
-# What a page is, from what it declares: schema.org types (JSON-LD, microdata) and og:type.
-_DECLARED = (
-    ("product", {"Product", "ProductGroup", "IndividualProduct", "ProductModel"}, ("product",)),
-    ("docs", {"TechArticle", "APIReference"}, ()),
-    ("article", {"Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "OpinionNewsArticle",
-                 "AnalysisNewsArticle", "ReviewNewsArticle", "LiveBlogPosting", "SocialMediaPosting"}, ("article",)),
-    ("profile", {"ProfilePage"}, ("profile",)),
-    ("listing", {"CollectionPage", "SearchResultsPage", "ItemList", "OfferCatalog"}, ()),
-    ("video", set(), ("video.movie", "video.episode", "video.other", "video.tv_show")),
-)
 # The closed label sets of the class attributes (bundles declare them as Hugging Face ClassLabel names).
 PAGE_TYPES = ("article", "listing", "product", "home", "form", "docs", "video", "profile", "other")
 LAYOUTS = ("hero", "card-grid", "sidebar", "form", "table", "article", "list-detail", "other")
 NAVIGATION = ("breadcrumbs", "menu", "hamburger", "tabs", "footer-links", "sidebar-nav")
 OVERLAYS = ("modal", "cookie-banner")
 DARK_PATTERNS = ("pre-checked-box", "countdown-timer", "confirmshaming", "hidden-opt-out")
-_DOCS_PATH = re.compile(r"/(docs?|documentation|reference|api|manual|guides?|handbook|spec|rfcs?)(/|$)", re.I)
-# Markup that documentation generators leave: Sphinx, Read the Docs, MkDocs, Docusaurus, rustdoc, Doxygen, Javadoc.
-_DOCS_MARKUP = ("//a[contains(@class,'headerlink')] | //*[contains(@class,'sphinxsidebar') or contains(@class,'rst-content')"
-                " or contains(@class,'md-content') or contains(@class,'theme-doc-markdown') or contains(@class,'rustdoc')"
-                " or contains(@class,'doxygen') or contains(@class,'contentContainer')]")
-_DOCS_GENERATOR = re.compile(r"sphinx|mkdocs|docusaurus|doxygen|javadoc|rustdoc|gitbook|docfx|vuepress", re.I)
-_PRICE = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}\s?(€|EUR|USD)", re.I)
-_BUY = re.compile(r"add to (cart|basket|bag)|buy now|in den warenkorb", re.I)
-# A word of running text: a run of letters or digits, or one CJK character (those scripts do not use spaces).
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
-
-
-def page_type(page: PageView) -> str:
-    """One of article, listing, product, home, form, docs, video, profile, other (``../shared/labels`` defines them).
-
-    What the page declares wins (schema.org types, og:type); otherwise where its main content is: one long
-    text (article; docs under a docs path, in a documentation generator's markup, or preformatted), a person as
-    the page's main entity or a user path (profile), many similar linked items (listing), a price with a buy
-    button (product), a form with little text around it (form), the site's root (home).
-    """
-    declared = set(schema_types(page.structured_data))
-    og_type = (page.meta("og:type") or "").strip().lower()
-    for name, types, og in _DECLARED:
-        if declared & types or og_type in og:
-            return name
-    if "Person" in _main_entities(page.structured_data) or re.search(r"/(users?|people|profiles?|members?|authors?)/[^/]+/?$|/@[^/]+/?$",
-                                                                     urlsplit(page.url).path):
-        return "profile"
-    doc = page.doc
-    if doc is None:
-        return "other"
-    path = urlsplit(page.url).path
-    main_words = _main_text_words(doc)
-    preformatted = max((len(_WORD.findall(pre.text_content())) for pre in doc.iter("pre")), default=0)
-    if preformatted >= 300 and preformatted > main_words:  # a plain-text document (an RFC, a man page)
-        return "docs"
-    if _DOCS_PATH.search(path):
-        return "docs"
-    if main_words >= 150 and ( _DOCS_GENERATOR.search(page.meta("generator") or "")
-                              or doc.xpath(_DOCS_MARKUP)):
-        return "docs"
-    if main_words >= 250:
-        return "article"
-    if path in ("", "/"):
-        return "home"
-    if _repeated_items(doc) >= 6 and main_words < 150:
-        return "listing"
-    if _PRICE.search(page.text[:20000]) and any(_BUY.search(b.text_content() or b.get("value") or "")
-                                                for b in doc.xpath("//button | //input[@type='submit'] | //a")):
-        return "product"
-    fields = doc.xpath("//form//input[not(@type='hidden' or @type='submit' or @type='search' or @type='button')] "
-                       "| //form//select | //form//textarea")
-    if (len(fields) >= 3 or doc.xpath("//form//input[@type='password']")) and main_words < 80:
-        return "form"
-    return "article" if main_words >= 80 else "other"
-
-
-def _main_entities(data: dict[str, Any]) -> set[str]:
-    """schema.org types of the page's top-level items (not the author or publisher nested in them)."""
-    items = [*data.get("json-ld", []), *data.get("microdata", [])]
-    items += [g for item in items if isinstance(item, dict) for g in item.get("@graph", []) if isinstance(g, dict)]
-    found = set()
-    for item in items:
-        types = item.get("@type") or item.get("type") if isinstance(item, dict) else None
-        found |= {t.rsplit("/", 1)[-1] for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
-    return found
-
-
-def _main_text_words(doc: Any) -> int:
-    """Words of the page's main text: paragraphs are credited to their parent in full and to its parent by half
-    (as Readability scores them), and the best-scoring container wins."""
-    scores: dict[Any, float] = {}
-    for p in doc.iter("p"):
-        if any(a.tag in ("script", "style", "noscript", "template", "form", "nav", "footer") for a in p.iterancestors()):
-            continue
-        words = len(_WORD.findall(p.text_content()))
-        if words < 5:
-            continue
-        parent = p.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0) + words
-        grand = parent.getparent()
-        if grand is not None:
-            scores[grand] = scores.get(grand, 0) + words / 2
-    return int(max(scores.values(), default=0))
-
-
-def _repeated_items(doc: Any) -> int:
-    """The largest number of sibling items that each carry a heading or an image with a link: a grid or a feed."""
-    best = 0
-    for parent in doc.xpath("//*[count(*) >= 6]"):
-        linked = sum(1 for child in parent if isinstance(child.tag, str)
-                     and child.xpath(".//a[@href]") and child.xpath(".//h2 | .//h3 | .//h4 | .//img"))
-        best = max(best, linked)
-    return best
-
 
 def _label_text(field: Any) -> str:
     """What a form field says it is: its <label> (around it or ``for`` it), aria-label, else its parent's text."""
@@ -246,7 +213,7 @@ def _px(value: str) -> float:
 
 PROFILE = MiningProfile(
     name="ux_pattern_analyzer",
-    version="4",
+    version="5",
     description="UX patterns a designer would name: layout, what is above the fold, navigation, overlays, sticky elements, tap targets and dark patterns.",
     reads=("dom_snapshot", "layers", "mobile", "viewport"),
     extract=extract,
@@ -263,7 +230,8 @@ PROFILE = MiningProfile(
         Attribute("primary_cta_above_fold", pa.bool_(), "A primary call to action is visible without scrolling."),
         Attribute("navigation_patterns", pa.list_(pa.string()), "Navigation patterns: menu, breadcrumbs, hamburger, tabs, sidebar-nav, footer-links.",
                   classes=NAVIGATION),
-        Attribute("overlays", pa.list_(pa.string()), "Modals, popups and cookie banners present.", classes=OVERLAYS),
+        Attribute("overlays", pa.list_(pa.string()), "modal: a popup or dialog shown over the content on load; "
+                  "cookie-banner: a cookie/consent UI in the page (shown or not), or written by an inline script.", classes=OVERLAYS),
         Attribute("sticky_fixed", pa.string(), "JSON: fixed and sticky elements (computed styles) and fixed layers (layer tree).",
                   nested=record(count=pa.int64(), elements=pa.list_(pa.string()), fixed_layers=pa.int64())),
         Attribute("visual_hierarchy", pa.string(), "JSON: whether the h1 is the largest text and the heading sizes in order.",

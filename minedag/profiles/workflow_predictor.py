@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from minedag.profiles.page import PageView, absolute_url, to_json
+from minedag.profiles.page_type import main_content, page_type
 from minedag.profiles.spec import Attribute, MiningProfile, record
 
 _PURPOSES = (("checkout", r"checkout|payment|shipping|billing"), ("signup", r"sign[ -]?up|register|create (an |your )?account"),
@@ -16,6 +17,19 @@ _PURPOSES = (("checkout", r"checkout|payment|shipping|billing"), ("signup", r"si
              ("comment", r"comment|reply"), ("contact", r"contact|message"), ("cart", r"cart|quantity"),
              ("settings", r"settings|preferences|profile"))
 _CTA = re.compile(r"\b(buy|shop|start|try|sign ?up|get|join|subscribe|add to cart|checkout|proceed|choose|book|download|contact)\b", re.I)
+# What a business wants the visitor to do: the wording of a conversion.
+_CONVERSION = re.compile(r"\b(buy|shop|order|start|try|sign ?up|get|join|subscribe|add to (cart|basket|bag)|checkout|proceed|book|"
+                         r"download|register|donate|contact|request|claim|take me|yes|install|upgrade|free|apply|enrol+)\b", re.I)
+# Controls that are never the page's call to action: sharing, following, closing, navigation, search, login, comments.
+_NOT_CTA = re.compile(r"\b(share|tweet|pin it|follow|like|recommend|print|close|dismiss|menu|search|log ?in|sign ?in|skip|reply|"
+                      r"comment|previous|back|gallery|read more|publish)\b|^\W*$", re.I)
+# Parts of a page that hold no call to action of the page's own (names of the element or of its containers).
+_CHROME = {"header", "masthead", "nav", "navbar", "navigation", "menu", "footer", "sidebar", "rail", "share", "sharing",
+           "social", "follow", "comment", "comments", "login", "signin", "related", "recommended", "breadcrumb",
+           "breadcrumbs", "toolbar", "pagination", "widget", "cookie", "consent"}
+_CHROME_TAGS = {"header", "nav", "footer"}
+_BUTTON_NAME = {"btn", "button", "cta"}
+_CONVERSION_NAME = {"download", "buy", "order", "signup", "subscribe", "checkout", "cart", "trial", "pricing", "join"}
 
 
 def extract(page: PageView) -> dict[str, Any]:
@@ -31,7 +45,7 @@ def extract(page: PageView) -> dict[str, Any]:
         "field_count": sum(len(f["fields"]) for f in forms),
         "form_purposes": sorted({f["purpose"] for f in forms if f["purpose"]}),
         "calls_to_action": to_json(ctas[:20]),
-        "primary_cta": ctas[0]["text"] if ctas else None,
+        "primary_cta": primary_cta(page),
         "link_graph": to_json({"page": urlsplit(page.url).path or "/", "internal_targets": nav[:200],
                                "external_hosts": sorted({urlsplit(x["url"]).hostname for x in page.links if x["external"]})}),
         "internal_link_count": sum(1 for link in page.links if link["internal"]),
@@ -100,6 +114,119 @@ def _ctas(page: PageView) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: -c["score"])
 
 
+def primary_cta(page: PageView) -> str | None:
+    """The text of the page's main call to action (``../shared/labels`` defines it), else ``None``.
+
+    On an article or docs page only a conversion inside the main content or right after it counts: the submit of an
+    opt-in form (it asks for an e-mail or a URL) or a button-like control worded as a conversion, the first one in
+    reading order. On other pages, the most prominent such control outside the header, navigation and footer.
+    Controls hidden in the rendered page do not count.
+    """
+    doc = page.doc
+    if doc is None:
+        return None
+    shown = _shown_controls(page)
+    kind = page_type(page)
+    if kind in ("article", "docs"):
+        container, _ = main_content(doc, comments=False)
+        if container is None:
+            return None
+        region = _article_region(container)
+        for box in (region, *_boxes_after(region)):
+            for el in box.iter("a", "button", "input"):
+                text = _control_text(el)
+                if _is_cta(el, text, box) and (shown is None or (el.tag, text) in shown):
+                    return text
+        return None
+    best: tuple[float, str] | None = None
+    for el in doc.iter("a", "button", "input"):
+        text = _control_text(el)
+        if not _is_cta(el, text, None):
+            continue
+        box = shown.get((el.tag, text)) if shown is not None else (0, 0, 0, 0)
+        if box is None:
+            continue
+        score = box[2] * box[3] / 1000 + (5 if _parts(el) & _BUTTON_NAME or el.tag != "a" else 0) - box[1] / 400
+        if best is None or score > best[0]:
+            best = (score, text)
+    return best[1] if best else None
+
+
+def _article_region(container: Any) -> Any:
+    """The article around its main text: the ``<article>`` holding it, else a ``<main>`` at most two levels up, else
+    the text's own container."""
+    around = (container, *container.iterancestors())
+    return (next((el for el in around if el.tag == "article"), None)
+            or next((el for el in around[:3] if el.tag == "main" or el.get("role") == "main"), container))
+
+
+def _boxes_after(region: Any, count: int = 4) -> list[Any]:
+    """The boxes right after the article (what closes it: a subscribe box, a call to action), not page chrome."""
+    out = []
+    for sibling in region.itersiblings():
+        if not isinstance(sibling.tag, str) or sibling.tag in ("script", "style", "hr", "br", "template", "noscript"):
+            continue
+        if len(out) == count:
+            break
+        out.append(sibling)
+    return [box for box in out if box.tag not in _CHROME_TAGS and box.tag != "aside" and not _parts(box) & _CHROME]
+
+
+def _is_cta(el: Any, text: str, region: Any) -> bool:
+    """A conversion control, not inside page chrome (within ``region`` when given; up to ``<body>`` otherwise)."""
+    if not text or len(text) > 60 or _NOT_CTA.search(text):
+        return False
+    for a in (el, *el.iterancestors()):
+        if a.tag == "body":
+            break
+        if a is region:
+            if _hidden(a):
+                return False
+            break
+        if a.tag in _CHROME_TAGS or (region is None and a.tag == "aside") or _parts(a) & _CHROME or _hidden(a):
+            return False
+    form = next((a for a in el.iterancestors() if a.tag == "form"), None)
+    submits = el.tag == "button" and (el.get("type") or "submit") == "submit" or (el.tag == "input" and el.get("type") == "submit")
+    if form is not None and submits:
+        return _opt_in_form(form)
+    if el.tag == "input" or not _CONVERSION.search(text):
+        return False
+    return el.tag == "button" or bool(_parts(el) & _BUTTON_NAME) or (region is None and bool(_parts(el) & _CONVERSION_NAME))
+
+
+def _opt_in_form(form: Any) -> bool:
+    """A form that signs the visitor up: it asks for an e-mail address or a URL, not a password, search or comment."""
+    if form.xpath(".//input[@type='password' or @type='search'] | .//textarea") or "search" in (form.get("action") or "").lower():
+        return False
+    return bool(form.xpath(".//input[@type='email' or @type='url'] | .//input[contains(translate(@name, 'EMAIL', 'email'), 'email')]"))
+
+
+def _shown_controls(page: PageView) -> dict[tuple[str, str], tuple[float, float, float, float]] | None:
+    """(tag, text) -> box of each control the rendered page shows; ``None`` without a DOM snapshot (HTML only)."""
+    if not page.elements:
+        return None
+    shown: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+    for e in page.elements:
+        if e.tag in ("a", "button", "input") and e.visible and e.bounds:
+            text = " ".join((e.text or e.attrs.get("value") or e.attrs.get("aria-label") or "").split())
+            shown.setdefault((e.tag, text), e.bounds)
+    return shown
+
+
+def _control_text(el: Any) -> str:
+    text = el.get("value") if el.tag == "input" else el.text_content()
+    return " ".join((text or el.get("aria-label") or "").split())
+
+
+def _parts(el: Any) -> set[str]:
+    return set(re.split(r"[\s_\-]+", f"{el.get('id') or ''} {el.get('class') or ''}".lower())) - {""}
+
+
+def _hidden(el: Any) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+
+
 def _sequences(forms: list[dict[str, Any]], ctas: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Candidate action sequences in the style of Mind2Web: TYPE/SELECT/CLICK on stable selectors."""
     sequences = []
@@ -122,7 +249,7 @@ def _sequences(forms: list[dict[str, Any]], ctas: list[dict[str, Any]]) -> list[
 
 PROFILE = MiningProfile(
     name="workflow_predictor",
-    version="2",
+    version="3",
     description="What a user can do on the page: forms and their fields, calls to action, links onward and candidate action sequences.",
     reads=("rendered_html", "dom_snapshot"),
     extract=extract,

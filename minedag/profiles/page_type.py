@@ -1,0 +1,127 @@
+"""What a page is and where its main content is: shared by the profiles that need either (UX patterns, workflows)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from minedag.profiles.page import PageView, schema_types
+
+# What a page is, from what it declares: schema.org types (JSON-LD, microdata) and og:type.
+_DECLARED = (
+    ("product", {"Product", "ProductGroup", "IndividualProduct", "ProductModel"}, ("product",)),
+    ("docs", {"TechArticle", "APIReference"}, ()),
+    ("article", {"Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "OpinionNewsArticle",
+                 "AnalysisNewsArticle", "ReviewNewsArticle", "LiveBlogPosting", "SocialMediaPosting"}, ("article",)),
+    ("profile", {"ProfilePage"}, ("profile",)),
+    ("listing", {"CollectionPage", "SearchResultsPage", "ItemList", "OfferCatalog"}, ()),
+    ("video", set(), ("video.movie", "video.episode", "video.other", "video.tv_show")),
+)
+_DOCS_PATH = re.compile(r"/(docs?|documentation|reference|api|manual|guides?|handbook|spec|rfcs?)(/|$)", re.I)
+# Markup that documentation generators leave: Sphinx, Read the Docs, MkDocs, Docusaurus, rustdoc, Doxygen, Javadoc.
+_DOCS_MARKUP = ("//a[contains(@class,'headerlink')] | //*[contains(@class,'sphinxsidebar') or contains(@class,'rst-content')"
+                " or contains(@class,'md-content') or contains(@class,'theme-doc-markdown') or contains(@class,'rustdoc')"
+                " or contains(@class,'doxygen') or contains(@class,'contentContainer')]")
+_DOCS_GENERATOR = re.compile(r"sphinx|mkdocs|docusaurus|doxygen|javadoc|rustdoc|gitbook|docfx|vuepress", re.I)
+_PRICE = re.compile(r"[$€£¥]\s?\d|\d[.,]\d{2}\s?(€|EUR|USD)", re.I)
+_BUY = re.compile(r"add to (cart|basket|bag)|buy now|in den warenkorb", re.I)
+# A word of running text: a run of letters or digits, or one CJK character (those scripts do not use spaces).
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+
+
+def page_type(page: PageView) -> str:
+    """One of article, listing, product, home, form, docs, video, profile, other (``../shared/labels`` defines them).
+
+    What the page declares wins (schema.org types, og:type); otherwise where its main content is: one long
+    text (article; docs under a docs path, in a documentation generator's markup, or preformatted), a person as
+    the page's main entity or a user path (profile), many similar linked items (listing), a price with a buy
+    button (product), a form with little text around it (form), the site's root (home).
+    """
+    declared = set(schema_types(page.structured_data))
+    og_type = (page.meta("og:type") or "").strip().lower()
+    for name, types, og in _DECLARED:
+        if declared & types or og_type in og:
+            return name
+    if "Person" in _main_entities(page.structured_data) or re.search(r"/(users?|people|profiles?|members?|authors?)/[^/]+/?$|/@[^/]+/?$",
+                                                                     urlsplit(page.url).path):
+        return "profile"
+    doc = page.doc
+    if doc is None:
+        return "other"
+    path = urlsplit(page.url).path
+    main_words = main_content(doc)[1]
+    preformatted = max((len(_WORD.findall(pre.text_content())) for pre in doc.iter("pre")), default=0)
+    if preformatted >= 300 and preformatted > main_words:  # a plain-text document (an RFC, a man page)
+        return "docs"
+    if _DOCS_PATH.search(path):
+        return "docs"
+    if main_words >= 150 and ( _DOCS_GENERATOR.search(page.meta("generator") or "")
+                              or doc.xpath(_DOCS_MARKUP)):
+        return "docs"
+    if main_words >= 250:
+        return "article"
+    if path in ("", "/"):
+        return "home"
+    if _repeated_items(doc) >= 6 and main_words < 150:
+        return "listing"
+    if _PRICE.search(page.text[:20000]) and any(_BUY.search(b.text_content() or b.get("value") or "")
+                                                for b in doc.xpath("//button | //input[@type='submit'] | //a")):
+        return "product"
+    fields = doc.xpath("//form//input[not(@type='hidden' or @type='submit' or @type='search' or @type='button')] "
+                       "| //form//select | //form//textarea")
+    if (len(fields) >= 3 or doc.xpath("//form//input[@type='password']")) and main_words < 80:
+        return "form"
+    return "article" if main_words >= 80 else "other"
+
+
+def _main_entities(data: dict[str, Any]) -> set[str]:
+    """schema.org types of the page's top-level items (not the author or publisher nested in them)."""
+    items = [*data.get("json-ld", []), *data.get("microdata", [])]
+    items += [g for item in items if isinstance(item, dict) for g in item.get("@graph", []) if isinstance(g, dict)]
+    found = set()
+    for item in items:
+        types = item.get("@type") or item.get("type") if isinstance(item, dict) else None
+        found |= {t.rsplit("/", 1)[-1] for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+    return found
+
+
+_NOT_MAIN_TAGS = {"script", "style", "noscript", "template", "form", "nav", "footer"}
+_COMMENTS = re.compile(r"(^|[\s_-])comments?([\s_-]|list|$)", re.I)
+
+
+def main_content(doc: Any, *, comments: bool = True) -> tuple[Any, int]:
+    """The element holding the page's main text and its words: paragraphs are credited to their parent in full and
+    to its parent by half (as Readability scores them), and the best-scoring container wins. ``comments=False``
+    leaves out what readers wrote under the page (containers named comment or comments)."""
+    scores: dict[Any, float] = {}
+    for p in doc.iter("p"):
+        if any(a.tag in _NOT_MAIN_TAGS or (not comments and _COMMENTS.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
+               for a in p.iterancestors()):
+            continue
+        words = len(_WORD.findall(p.text_content()))
+        if words < 5:
+            continue
+        parent = p.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + words
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0) + words / 2
+    if not scores:
+        return None, 0
+    best = max(scores, key=scores.__getitem__)
+    return best, int(scores[best])
+
+
+def _repeated_items(doc: Any) -> int:
+    """The largest number of sibling items that each carry a heading or an image with a link: a grid or a feed."""
+    best = 0
+    for parent in doc.xpath("//*[count(*) >= 6]"):
+        linked = sum(1 for child in parent if isinstance(child.tag, str)
+                     and child.xpath(".//a[@href]") and child.xpath(".//h2 | .//h3 | .//h4 | .//img"))
+        best = max(best, linked)
+    return best
+
+
