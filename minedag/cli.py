@@ -631,11 +631,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Score discovery and the profiles against pinned test sets and the corpus; fail below a floor."""
     from minedag.evaluation import gate
     from minedag.evaluation.discover_eval import evaluate
+    from minedag.evaluation.labels import evaluate_sample_site
     from minedag.evaluation.targets import target_table
 
     scores: dict[str, float] = {}
     report = evaluate()
     scores.update({k: v for k, v in report.items() if k.startswith("discover_")})
+    site_scores, site_misses = evaluate_sample_site()
+    scores.update(site_scores)
     if args.corpus:
         from minedag.evaluation.corpus import evaluate_corpus
 
@@ -654,13 +657,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         console.print(table)
         targets = Table(title="targets: what each bundle trains on, and what backs it")
         for column in ("target", "functionality", "kind", "score on real pages and fixtures"):
-            targets.add_column(column)
+            targets.add_column(column, overflow="fold")
         for row in target_table(scores):
-            values = row["scores"]
-            measured = ("\n".join(f"{m.removeprefix('labels_')} {v:.3f}" for m, v in values.items())
-                        if values and None not in values.values() else "not run (--corpus)" if values else "-")
+            ran = [f"{m} {v:.3f}" for m, v in row["scores"].items() if v is not None]
+            skipped = sum(v is None for v in row["scores"].values())
+            measured = "\n".join(ran + ([f"{skipped} more with --corpus"] if skipped else [])) or "-"
             targets.add_row(row["target"], row["functionality"], row["kind"], measured)
         console.print(targets)
+        for miss in site_misses:
+            console.print(f"  miss: {miss}")
         for miss in report["misses"]:
             console.print(f"  discover miss: {miss['prompt']!r} expected {miss['expected']} got {miss['got']}")
         for failure in failures:

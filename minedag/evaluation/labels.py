@@ -102,3 +102,55 @@ def separation(scored: list[tuple[int, bool]]) -> float:
         return 1.0
     wins = sum((g > b) + 0.5 * (g == b) for g in good for b in bad)
     return round(wins / (len(good) * len(bad)), 4)
+
+
+def eval_known_answers(answers: dict[str, Any], captures: dict[str, PageCapture]) -> tuple[dict[str, float], list[str]]:
+    """Precision and recall per class of ``overlays`` and ``dark_patterns``, and page-type accuracy, on pages with
+    answers known by construction (the sample site's ``ux_labels.json``): ``site_<class>_precision`` (1.0 when it
+    never fires) and ``site_<class>_recall`` (1.0 when no page has it). Pages that failed to capture are skipped."""
+    ux = get_profile("ux_pattern_analyzer")
+    counts: dict[str, list[int]] = {}  # class -> [true positives, fired, labelled]
+    types = [0, 0]
+    misses: list[str] = []
+    for url, truth in answers["pages"].items():
+        capture = captures.get(url)
+        if capture is None or not capture.ok or capture.http_error or (capture.final_url or url) != url:
+            continue  # not captured, an error page, or a redirect to another page (scored under its own URL)
+        found = extract_record(ux, capture)
+        if truth["page_type"]:
+            types[0] += found["page_type"] == truth["page_type"]
+            types[1] += 1
+            if found["page_type"] != truth["page_type"]:
+                misses.append(f"site {url} page_type: {found['page_type']} != {truth['page_type']}")
+        for attribute in ("overlays", "dark_patterns"):
+            fired, labelled = set(found[attribute] or []), set(truth[attribute])
+            for name in ux.attribute(attribute).classes:
+                tally = counts.setdefault(name, [0, 0, 0])
+                tally[0] += name in fired and name in labelled
+                tally[1] += name in fired
+                tally[2] += name in labelled
+                if (name in fired) != (name in labelled):
+                    misses.append(f"site {url} {attribute}: {name} {'missed' if name in labelled else 'false positive'}")
+    scores = {"site_page_type_accuracy": round(types[0] / types[1], 4) if types[1] else 1.0}
+    for name, (hit, fired, labelled) in counts.items():
+        key = name.replace("-", "_")
+        scores[f"site_{key}_precision"] = round(hit / fired, 4) if fired else 1.0
+        scores[f"site_{key}_recall"] = round(hit / labelled, 4) if labelled else 1.0
+    return scores, misses
+
+
+def evaluate_sample_site() -> tuple[dict[str, float], list[str]]:
+    """``eval_known_answers`` on the bundled sample site, served locally and captured by the real browser."""
+    from minedag.capture import CaptureOptions, capture_urls
+    from minedag.capture.politeness import PolitenessRules
+    from minedag.sample_site.server import SITE_ROOT, serve
+
+    answers = json.loads((SITE_ROOT / "ux_labels.json").read_text())
+    server = serve()
+    try:  # robots.txt is ignored: the disallowed draft is a page with an answer too
+        options = CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",), nav_timeout_s=10, capture_timeout_s=30,
+                                 politeness=PolitenessRules(respect_robots=False))
+        captures = {c.url: c for c in capture_urls(list(answers["pages"]), options)}
+    finally:
+        server.stop()
+    return eval_known_answers(answers, captures)

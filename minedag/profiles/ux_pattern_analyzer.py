@@ -107,7 +107,7 @@ _NAMED = ("//*[not(self::a or self::li or self::ul or self::input or self::label
 _WRITES_CONSENT = re.compile(r"(document\.write|innerHTML|insertAdjacentHTML)[\s\S]*(cookie|consent|gdpr)[-_\w]*"
                              r"|(cookie|consent|gdpr)[-_\w]*[\s\S]*(document\.write|innerHTML|insertAdjacentHTML)", re.I)
 _MARKUP_NAMED_CONSENT = re.compile(r"(class|id)=\\?[\"'][^\"']*(cookie|consent|gdpr)", re.I)
-_OUTSIDE_OVERLAYS = {"nav", "footer", "form", "article", "main"}
+_OUTSIDE_OVERLAYS = {"nav", "footer", "form", "article"}
 
 
 def _name(el: Any) -> str:

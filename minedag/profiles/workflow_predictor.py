@@ -156,8 +156,10 @@ def _article_region(container: Any) -> Any:
     """The article around its main text: the ``<article>`` holding it, else a ``<main>`` at most two levels up, else
     the text's own container."""
     around = (container, *container.iterancestors())
-    return (next((el for el in around if el.tag == "article"), None)
-            or next((el for el in around[:3] if el.tag == "main" or el.get("role") == "main"), container))
+    article = next((el for el in around if el.tag == "article"), None)
+    if article is not None:
+        return article
+    return next((el for el in around[:3] if el.tag == "main" or el.get("role") == "main"), container)
 
 
 def _boxes_after(region: Any, count: int = 4) -> list[Any]:

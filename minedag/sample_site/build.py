@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 HOSTS = ("shop.test", "blog.test", "people.test", "docs.test", "app.test")
 
@@ -65,6 +67,35 @@ MISTAKES: dict[str, list[str]] = {}
 
 def _mark(url: str, *tags: str) -> None:
     MISTAKES.setdefault(url, []).extend(tags)
+
+
+# The UX classes each page was built to show (``overlays`` and ``dark_patterns`` labels); every other page shows none.
+SHOWS: dict[str, list[str]] = {}
+
+
+def _shows(url: str, *classes: str) -> None:
+    SHOWS.setdefault(url, []).extend(classes)
+
+
+# Page types by construction (``../shared/labels`` defines them); pages that fit no type cleanly are not labelled.
+_PAGE_TYPES = ((r"^http://[a-z]+\.test/$", "home"), (r"/products/", "product"), (r"/catalog$|/archive$", "listing"),
+               (r"/posts/", "article"), (r"/users/", "profile"), (r"/guides/|/reference/|/internal/", "docs"),
+               (r"/signup$|/login$|/settings$|/checkout$", "form"))
+
+
+def ux_labels(urls: list[str]) -> dict[str, Any]:
+    """What each sample page is and shows, by construction: the answers the UX targets are measured against."""
+    pages = {}
+    for url in urls:
+        kind = next((name for pattern, name in _PAGE_TYPES if re.search(pattern, url)), None)
+        shows = SHOWS.get(url, [])
+        pages[url] = {"page_type": kind, "overlays": sorted(c for c in shows if c in ("modal", "cookie-banner")),
+                      "dark_patterns": sorted(c for c in shows if c not in ("modal", "cookie-banner"))}
+    return {"about": "Built to be so by minedag/sample_site/build.py: page_type by what the page was made as (null: "
+                     "no clean type, not scored); overlays and dark_patterns: the classes built into the page on "
+                     "purpose (positives), every other page has none (it may hold near misses on purpose: a closed "
+                     "dialog, a 'remember me' box, publication times, a cookie-policy link).",
+            "pages": pages}
 
 
 def _e(text: object) -> str:
@@ -133,13 +164,20 @@ def shop() -> dict[str, str]:
 <p>Free shipping over $50. Thirty-day returns.</p><a class="btn btn-cta" href="/catalog">Shop the catalog</a></section>
 <h2>Best sellers</h2><div class="grid">{cards[: cards.find('</article>', cards.find('</article>') + 1) + 10]}</div>
 <h2>Newsletter</h2><form action="/subscribe" method="post"><div class="field"><label for="nl-email">Email</label>
-<input id="nl-email" name="email" type="email" required autocomplete="email"></div><button class="btn btn-primary" type="submit">Subscribe</button></form>""",
+<input id="nl-email" name="email" type="email" required autocomplete="email"></div><button class="btn btn-primary" type="submit">Subscribe</button></form>
+<div id="consent-manager" class="cmp-container" role="dialog" aria-label="Privacy choices"><p>We and our 12 partners store and
+access cookies on your device to measure ads and personalise content.</p><button class="btn btn-primary" type="button">Accept all cookies</button>
+<button class="btn btn-secondary" type="button">Reject all</button></div>""",
         jsonld=[org], nav=nav)
+    _shows("http://shop.test/", "cookie-banner")
     pages["/catalog"] = page(host, "/catalog", "Catalog — Northwind Shop", f"""
 <nav class="breadcrumbs" aria-label="Breadcrumb"><ol><li><a href="/">Home</a></li><li aria-current="page">Catalog</li></ol></nav>
 <h1>Catalog</h1><div class="tabs"><div role="tablist" aria-label="Categories"><button role="tab" aria-selected="true" aria-controls="all" id="tab-all">All</button>
 <button role="tab" aria-selected="false" aria-controls="audio" id="tab-audio">Audio</button><button role="tab" aria-selected="false" aria-controls="kitchen" id="tab-kitchen">Kitchen</button></div>
-<div role="tabpanel" id="all" aria-labelledby="tab-all"><div class="grid">{cards}</div></div></div>""", nav=nav)
+<div role="tabpanel" id="all" aria-labelledby="tab-all"><div class="grid">{cards}</div></div></div>
+<p class="sale-banner">Winter sale: <strong><span id="sale-clock">Sale ends in 2h 14m</span></strong></p>
+<script>let left=8040;setInterval(()=>{{left-=60;document.getElementById('sale-clock').textContent='Sale ends in '+Math.floor(left/3600)+'h '+Math.floor(left%3600/60)+'m';}},60000);</script>""", nav=nav)
+    _shows("http://shop.test/catalog", "countdown-timer")
     for i, (pid, slug, name, price, cat, desc) in enumerate(PRODUCTS):
         path = f"/products/{slug}"
         url = f"http://{host}{path}"
@@ -197,6 +235,7 @@ def shop() -> dict[str, str]:
 <label><input type="checkbox" name="insurance" checked> Add shipping insurance ($4.99)</label>
 <button class="btn btn-primary" type="submit">Continue to payment</button></form>""", nav=nav)
     _mark("http://shop.test/checkout", "pre-checked")
+    _shows("http://shop.test/checkout", "pre-checked-box")
     return pages
 
 
@@ -207,7 +246,13 @@ def blog() -> dict[str, str]:
                     for pid, slug, t, _a, d, s in POSTS)
     pages["/"] = page(host, "/", "Northwind Blog — notes on building for the web", f"""
 <section class="hero"><div class="orb" aria-hidden="true"></div><h1>Notes on building for the web</h1><p>Design, accessibility and performance, weekly.</p></section>
-<div class="grid">{items}</div>""", nav=nav, jsonld=[{"@context": "https://schema.org", "@type": "Blog", "name": "Northwind Blog", "url": "http://blog.test/"}])
+<div class="grid">{items}</div>
+<div class="modal-backdrop" id="newsletter-popup"><div class="modal" role="dialog" aria-modal="true" aria-labelledby="np-title">
+<h2 id="np-title">Get the weekly notes</h2><form action="/subscribe" method="post"><div class="field"><label for="np-email">Email</label>
+<input id="np-email" name="email" type="email" required></div><button class="btn btn-primary" type="submit">Subscribe</button></form>
+<button class="btn btn-secondary" type="button">No thanks, I don't like reading good advice</button></div></div>""", nav=nav,
+        jsonld=[{"@context": "https://schema.org", "@type": "Blog", "name": "Northwind Blog", "url": "http://blog.test/"}])
+    _shows("http://blog.test/", "modal", "confirmshaming")
     pages["/archive"] = page(host, "/archive", "Archive — Northwind Blog", "<h1>Archive</h1><ul>" + "".join(
         f'<li data-post-id="{pid}"><a href="/posts/{slug}">{_e(t)}</a> <span class="muted">{d}</span></li>' for pid, slug, t, _a, d, _s in POSTS) + "</ul>", nav=nav)
     pages["/about"] = page(host, "/about", "About", """
@@ -237,11 +282,13 @@ def blog() -> dict[str, str]:
         pages[path] = page(host, path, f"{title} — Northwind Blog", f"""
 <nav class="breadcrumbs" aria-label="Breadcrumb"><ol><li><a href="/">Blog</a></li><li aria-current="page">{_e(title)}</li></ol></nav>
 <article data-post-id="{pid}" data-user-id="{author[0]}">{heading}
-<p class="muted">By <a href="http://people.test/users/{author[1]}" rel="author">{_e(author[2])}</a> on <time datetime="{date}">{date}</time></p>
+<p class="muted">By <a href="http://people.test/users/{author[1]}" rel="author">{_e(author[2])}</a> on <time datetime="{date}T08:02">{date}, 8:02 pm</time></p>
 {paragraphs}
 <section aria-labelledby="comments-title"><h2 id="comments-title">Comments</h2>{comments}
 <form action="/comments" method="post"><input type="hidden" name="post_id" value="{pid}"><div class="field"><label for="comment-body">Your comment</label>
-<textarea id="comment-body" name="body" required minlength="3"></textarea></div><button class="btn btn-primary" type="submit">Post comment</button></form></section>
+<textarea id="comment-body" name="body" required minlength="3"></textarea></div>
+<p class="comment-form-cookies-consent"><input id="remember-{pid}" name="remember" type="checkbox" checked> <label for="remember-{pid}">Save my name in this browser for the next time I comment.</label></p>
+<button class="btn btn-primary" type="submit">Post comment</button></form></section>
 </article>""", jsonld=[posting], nav=nav)
     return pages
 
@@ -288,9 +335,11 @@ def people() -> dict[str, str]:
 <label><input type="checkbox" name="terms" required> I accept the <a href="/terms">terms</a></label>
 <button class="btn btn-cta" type="submit">Sign up</button></form>""", nav=nav)
     _mark("http://people.test/signup", "pre-checked")
+    _shows("http://people.test/signup", "pre-checked-box")
     pages["/login"] = page(host, "/login", "Log in — Northwind People", """
 <h1>Log in</h1><form action="/login" method="post"><div class="field"><label for="li-email">Email</label><input id="li-email" name="email" type="email" required></div>
 <div class="field"><label for="li-password">Password</label><input id="li-password" name="password" type="password" required></div>
+<p><input id="li-remember" name="remember" type="checkbox" checked> <label for="li-remember">Remember me</label></p>
 <button class="btn btn-primary" type="submit">Log in</button> <a href="/signup">Create an account</a></form>""", nav=nav)
     return pages
 
@@ -364,6 +413,9 @@ def app() -> dict[str, str]:
 <p><a href="/pricing#faq"><img src="/assets/img/question.svg" width="16" height="16"></a></p>
 <script>let s=600;const el=document.querySelector('[data-countdown]');setInterval(()=>{s=Math.max(0,s-1);el.textContent='Offer ends in '+String(Math.floor(s/60)).padStart(2,'0')+':'+String(s%60).padStart(2,'0');},1000);</script>""", nav=nav)
     _mark("http://app.test/pricing", "countdown", "off-scale-style", "link-name")
+    _shows("http://app.test/pricing", "countdown-timer")
+    _shows("http://app.test/", "cookie-banner", "hidden-opt-out")
+    _shows("http://app.test/dashboard", "modal")
     pages["/settings"] = page(host, "/settings", "Settings — Northwind App", """
 <h1>Settings</h1><form action="/settings" method="post" data-user-id="1"><div class="field"><label for="st-name">Display name</label><input id="st-name" name="display_name" value="Ada"></div>
 <div class="field"><input id="st-phone" name="phone" type="tel" placeholder="Phone"></div>
@@ -418,6 +470,7 @@ def main() -> None:
              "# Includes two 404s, a redirect (/old-catalog), a slow page (/slow) and a missing page.", *urls]
     (repo / "data" / "urls").mkdir(parents=True, exist_ok=True)
     (repo / "data" / "urls" / "sample.txt").write_text("\n".join(lines) + "\n")
+    (repo / "data" / "site" / "ux_labels.json").write_text(json.dumps(ux_labels(urls), indent=1, sort_keys=True) + "\n")
     (repo / "data" / "site" / "mistakes.json").write_text(json.dumps(MISTAKES, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(urls)} URLs under {repo / 'data'}")
 
