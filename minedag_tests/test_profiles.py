@@ -1,5 +1,6 @@
 """Profiles are pure functions over captures: tested on real captures of the sample site."""
 
+import dataclasses
 import json
 
 import pyarrow as pa
@@ -319,3 +320,63 @@ def test_ux_targets_on_pages_with_known_answers():
     assert {"site_modal", "site_cookie_banner", "site_countdown_timer", "site_pre_checked_box"} <= classes
     for name in classes:
         assert scores[f"{name}_precision"] >= 0.9 and scores[f"{name}_recall"] >= 0.8, (name, misses)
+
+
+def test_schema_org_types_are_one_answer_from_every_syntax():
+    """JSON-LD, microdata and RDFa all count; compact and full schema.org names become short names; another
+    vocabulary's types (RDFa's own, FOAF) are not schema.org types. Both attributes that report them agree."""
+    body = ("""<script type="application/ld+json">{"@context": {"schema": "https://schema.org/"}, "@type": "schema:Book",
+               "name": "Dune"}</script>
+            <div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Lamp</span>
+              <span itemprop="type">hardcover</span></div>
+            <div vocab="http://schema.org/" typeof="Event"><span property="name">Launch</span></div>
+            <div prefix="foaf: http://xmlns.com/foaf/0.1/" typeof="foaf:Person"><span property="foaf:name">Ada</span></div>
+            <div typeof="rdfa:Pattern" resource="#p"></div>""")
+    seo = _html_record("seo_optimizer", body)["structured_data_types"]
+    linked = _html_record("schema_linker", body)["schema_org_types"]
+    assert seo == linked == ["Book", "Event", "Product"]
+
+
+def test_open_graph_values_are_whole_and_the_first_of_a_repeated_key_wins():
+    image = "https://cdn.example.com/images/" + "a" * 340 + ".jpg"
+    head = (f"<meta property='og:image' content='{image}'><meta property='og:image' content='https://cdn.example.com/2.jpg'>"
+            "<meta property='og:title' content='First'><meta property='og:title' content='Second'>")
+    html = f"<html><head><title>Page</title>{head}</head><body><p>Text</p></body></html>"
+    cap = PageCapture(url="http://site.test/a", ok=True, status=200, raw_html=html, rendered_html=html)
+    og = json.loads(extract_record(get_profile("seo_optimizer"), cap)["meta_tags"])["open_graph"]
+    assert og["og:image"] == image and len(image) > 370 and og["og:title"] == "First"
+
+
+def test_the_html_as_served_is_decoded_as_the_browser_decoded_it(options):
+    """Pages served without a charset in their Content-Type, in windows-1252: declared by <meta charset>, or not at all
+    (the browser falls back to windows-1252)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies = {"/meta": '<html><head><meta charset="windows-1252"><title>Café crème</title></head><body><p>Déjà vu</p></body></html>',
+              "/none": "<html><head><title>Café crème</title></head><body><p>Déjà vu</p></body></html>"}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            body = bodies[self.path].encode("cp1252")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        site = f"http://latin.test:{server.server_address[1]}"
+        caps = capture_urls([site + path for path in bodies], dataclasses.replace(options, host_rules="MAP latin.test 127.0.0.1"))
+    finally:
+        server.shutdown()
+    for cap in caps:
+        assert cap.ok, cap.error
+        assert "Café crème" in cap.raw_html and "Déjà vu" in cap.raw_html, cap.url
+        assert extract_record(get_profile("seo_optimizer"), cap)["title"] == "Café crème"
+        assert PageView(cap).metadata["title"] == "Café crème"  # read from the HTML as served

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import functools
 import hashlib
@@ -432,7 +433,7 @@ class Capturer:
                 reusable = not tab.crashed
                 return
             cap.timing["navigate_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-            await self._record_response(cap, response)
+            await self._record_response(cap, response, await _document_charset(page))
             if guard_said := cap.response_headers.get(GUARD_HEADER):  # the guard answered, not the server
                 cap.status, cap.http_error, cap.content_hash, cap.raw_html = None, False, None, ""
                 kind, _, reason = guard_said.partition(": ")
@@ -489,7 +490,8 @@ class Capturer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sc.context.close(), 10)
 
-    async def _record_response(self, cap: PageCapture, response: Any) -> None:
+    async def _record_response(self, cap: PageCapture, response: Any, charset: str | None = None) -> None:
+        """Status, headers, redirects and the body as served, decoded as the browser decoded it (``charset``)."""
         if response is None:
             return
         cap.status = response.status
@@ -508,7 +510,7 @@ class Capturer:
         except PlaywrightError:
             body = b""
         cap.content_hash = hashlib.sha256(body).hexdigest()
-        cap.raw_html = body[: self.options.max_html_bytes].decode("utf-8", errors="replace") if body else ""
+        cap.raw_html = decode_body(body[: self.options.max_html_bytes], charset, cap.content_type) if body else ""
 
     def _record_main_request(self, cap: PageCapture, probe: PageProbe) -> None:
         """After a failed navigation, keep what the network log saw of the document request."""
@@ -678,3 +680,29 @@ def _close_popup(page: Any) -> None:
                 await page.close()
 
     asyncio.ensure_future(close_if_popup())
+
+
+async def _document_charset(page: Any) -> str | None:
+    """The encoding Chromium decoded the document with (``document.characterSet``); ``None`` if the page is gone."""
+    try:
+        return await page.evaluate("document.characterSet")
+    except PlaywrightError:
+        return None
+
+
+def decode_body(body: bytes, charset: str | None, content_type: str | None) -> str:
+    """The response body as text. DevTools hands over a document's text already decoded by Chromium (as UTF-8); raw
+    bytes that are not UTF-8 are decoded in the encoding the browser used, else as the HTML declares it (BOM,
+    ``Content-Type``, ``<meta charset>``: w3lib, in the order browsers follow)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if charset:
+        try:
+            return body.decode(codecs.lookup(charset).name, errors="replace")
+        except LookupError:
+            pass
+    from w3lib.encoding import html_to_unicode
+
+    return html_to_unicode(content_type, body)[1]

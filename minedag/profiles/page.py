@@ -360,24 +360,38 @@ def extract_structured(html: str, url: str, syntaxes: tuple[str, ...] = ALL_SYNT
 
 
 def schema_types(data: dict[str, Any]) -> list[str]:
-    """schema.org types found in JSON-LD and microdata (short names, sorted, unique)."""
+    """schema.org types declared in JSON-LD, microdata and RDFa, as short names (``Book`` for
+    ``https://schema.org/Book`` and ``schema:Book``), sorted and unique; other vocabularies' types are left out."""
     found: set[str] = set()
 
     def visit(item: Any) -> None:
         if isinstance(item, dict):
-            t = item.get("@type") or item.get("type")
-            for value in t if isinstance(t, list) else [t]:
-                if isinstance(value, str) and value:
-                    found.add(value.rsplit("/", 1)[-1])
+            declared = item.get("@type", item.get("type") if "properties" in item else None)  # microdata: "type"
+            for value in declared if isinstance(declared, list) else [declared]:
+                if isinstance(value, str) and (name := schema_org_name(value)):
+                    found.add(name)
             for v in item.values():
                 visit(v)
         elif isinstance(item, list):
             for v in item:
                 visit(v)
 
-    visit(data.get("json-ld", []))
-    visit(data.get("microdata", []))
+    for syntax in ("json-ld", "microdata", "rdfa"):
+        visit(data.get(syntax, []))
     return sorted(found)
+
+
+_SCHEMA_ORG_IRI = re.compile(r"^https?://(www\.)?schema\.org/+(?P<name>[^/#?]+)/?$", re.I)
+_SCHEMA_ORG_PREFIX = re.compile(r"^(schema|sdo):(?P<name>[A-Za-z][\w-]*)$")
+
+
+def schema_org_name(value: str) -> str | None:
+    """``Book`` for ``Book``, ``https://schema.org/Book`` or ``schema:Book``; ``None`` for another vocabulary's type
+    (``http://www.w3.org/ns/rdfa#Pattern``, ``foaf:Person``)."""
+    value = value.strip()
+    if match := _SCHEMA_ORG_IRI.match(value) or _SCHEMA_ORG_PREFIX.match(value):
+        return match.group("name")
+    return value if value and ":" not in value and "/" not in value else None
 
 
 def to_json(value: Any) -> str:

@@ -142,7 +142,7 @@ def _form_fields(page: PageView) -> list[dict[str, Any]]:
 
 PROFILE = MiningProfile(
     name="schema_linker",
-    version="2",
+    version="3",
     description="Links between page markup and a database schema: data-*-id attributes to tables, schema.org types to entities, form fields to columns.",
     reads=("rendered_html", "raw_html"),
     extract=extract,
@@ -156,7 +156,7 @@ PROFILE = MiningProfile(
                   derives_from=("data_attributes", "entity_ids", "schema_org_entities", "schema_org_types")),
         Attribute("relationships", pa.string(), "JSON: entity relationships: linked-to (ids on one element) and contained-in (nested entities).",
                   nested=pa.list_(record(**{"from": pa.string(), "to": pa.string(), "type": pa.string(), "occurrences": pa.int64()}))),
-        Attribute("schema_org_types", pa.list_(pa.string()), "schema.org types in JSON-LD and microdata."),
+        Attribute("schema_org_types", pa.list_(pa.string()), "schema.org types declared in JSON-LD, microdata and RDFa (short names)."),
         Attribute("schema_org_entities", pa.string(), "JSON: schema.org types mapped to entities and tables, with their properties.",
                   nested=pa.list_(record(type=pa.string(), entity=pa.string(), table=pa.string(), properties=pa.list_(pa.string())))),
         Attribute("form_field_columns", pa.string(), "JSON: form field names mapped to table columns (signup email -> users.email).",

@@ -59,9 +59,7 @@ def extract(page: PageView) -> dict[str, Any]:
         }),
         "heading_outline": to_json({"outline": [f"h{lvl} {text[:80]}" for lvl, text in headings[:60]],
                                     "h1_count": sum(1 for lvl, _ in headings if lvl == 1), "skipped_levels": skipped}),
-        "structured_data_types": schema_types(page.structured_data) + sorted(
-            {t.rsplit("/", 1)[-1] for item in page.structured_data.get("rdfa", []) for t in item.get("@type", [])}
-            - set(schema_types(page.structured_data))),
+        "structured_data_types": schema_types(page.structured_data),
         "load_time_ms": cap.navigation_timing.get("loadEventEnd") or cap.timing.get("navigate_ms"),
         "mobile_friendly": bool(viewport and "width=device-width" in viewport.replace(" ", "")) and _no_overflow(cap),
         "word_count": page.words,
@@ -110,14 +108,19 @@ def _audits(page: PageView) -> tuple[dict[str, bool | None], dict[str, list[Any]
     return out, items
 
 
+_MAX_META_CHARS = 8192  # a bound against pathological pages, far above any real URL or description
+
+
 def _prefixed(page: PageView, prefix: str) -> dict[str, str]:
+    """``<meta>`` values whose key starts with ``prefix`` (OpenGraph, Twitter cards), whole: the first of repeated
+    keys is kept, as OpenGraph makes the first one primary."""
     if page.doc is None:
         return {}
-    found = {}
+    found: dict[str, str] = {}
     for m in page.doc.iter("meta"):
         key = (m.get("property") or m.get("name") or "").lower()
-        if key.startswith(prefix):
-            found[key] = (m.get("content") or "")[:300]
+        if key.startswith(prefix) and key not in found:
+            found[key] = (m.get("content") or "").strip()[:_MAX_META_CHARS]
     return found
 
 
@@ -288,7 +291,7 @@ def _no_overflow(cap: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="seo_optimizer",
-    version="3",
+    version="4",
     description="Search-engine optimisation features of a page and Lighthouse's ten automated SEO audits.",
     reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing"),
     extract=extract,
