@@ -142,9 +142,9 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
         # Not inputs: node counts, impacts, contrast and ARIA counts come from the violations; label, alt, heading and lang checks decide rules.
         required=("accessibility_analyzer.violation_rules", "accessibility_analyzer.landmarks",
                   "accessibility_analyzer.ax_roles"),
-        optional=("accessibility_analyzer.violations", "accessibility_analyzer.focus",
+        optional=("accessibility_analyzer.violations", "accessibility_analyzer.review_rules", "accessibility_analyzer.focus",
                   "component_generator.accessibility_features"),
-        targets=("accessibility_analyzer.violation_rules", "accessibility_analyzer.violations"),
+        targets=("accessibility_analyzer.violation_rules", "accessibility_analyzer.violations", "accessibility_analyzer.review_rules"),
         min_quality=60, min_coverage=0.9,
         keywords=("accessibility", "a11y", "wcag", "screen reader", "blind", "visually impaired", "disability", "aria",
                   "alt text", "contrast", "colour contrast", "color contrast", "keyboard navigation", "focus", "labels",

@@ -380,3 +380,36 @@ def test_the_html_as_served_is_decoded_as_the_browser_decoded_it(options):
         assert "Café crème" in cap.raw_html and "Déjà vu" in cap.raw_html, cap.url
         assert extract_record(get_profile("seo_optimizer"), cap)["title"] == "Café crème"
         assert PageView(cap).metadata["title"] == "Café crème"  # read from the HTML as served
+
+
+def test_axe_runs_its_act_rules_by_default_and_reports_what_needs_review(options, tmp_path):
+    """The default rule set adds the rules axe maps to W3C ACT rules, experimental ones included
+    (label-content-name-mismatch: a visible label missing from the accessible name); results axe cannot decide
+    are reported per rule in review_rules."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = ("<html lang='en'><head><title>Form</title></head><body><main><h1>Form</h1>"
+            "<button aria-label='Close dialog'>Send the form</button>"
+            "<p style='color:#777;background:url(x.png)'>Text over an image axe cannot judge</p></main></body></html>").encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (cap,) = capture_urls([f"http://act.test:{server.server_address[1]}/"],
+                              dataclasses.replace(options, host_rules="MAP act.test 127.0.0.1"))
+    finally:
+        server.shutdown()
+    row = extract_record(get_profile("accessibility_analyzer"), cap)
+    assert "label-content-name-mismatch" in row["violation_rules"], row["violation_rules"]
+    assert "color-contrast" in row["review_rules"], row["review_rules"]

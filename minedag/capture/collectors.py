@@ -97,7 +97,11 @@ async ({rules, iframes, passNodes, quadraticLimit}) => {
   const targets = document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [role=link]').length;
   const skipped = rules.length || targets <= quadraticLimit ? [] : QUADRATIC_RULES.map((id) => ({id,
     reason: `${targets} links and controls, above ${quadraticLimit}: this rule's cost grows with their square`}));
-  if (skipped.length) options.rules = Object.fromEntries(skipped.map((s) => [s.id, {enabled: false}]));
+  if (!rules.length) {  // axe's default rules, plus every rule mapped to a W3C ACT rule (experimental ones too)
+    const act = axe.getRules().filter((r) => (r.actIds || []).length || r.tags.includes('ACT'));
+    options.rules = Object.fromEntries(act.map((r) => [r.ruleId, {enabled: true}]));
+  }
+  for (const s of skipped) (options.rules = options.rules || {})[s.id] = {enabled: false};
   if (rules.length) {  // rule ids or tags; 'all' = every rule axe ships, experimental and deprecated ones included
     const known = axe.getRules().map((r) => r.ruleId);
     const unknown = rules.filter((x) => x !== 'all' && !known.includes(x) && !axe.getRules([x]).length);

@@ -87,8 +87,10 @@ class CaptureOptions:
             renderer above is killed and its page fails as ``too_large`` (``capture.memory``).
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
-        axe_rules: axe rule ids or tags to run instead of axe's defaults (``("all",)``: every rule it ships,
-            experimental and deprecated ones included). axe_iframes: check inside frames too.
+        axe_rules: axe rule ids or tags to run instead of the default set (``("all",)``: every rule axe ships,
+            experimental and deprecated ones included). The default: axe's default rules plus every rule mapped to a
+            W3C ACT rule (its ``actIds``), experimental ones included, as axe's own ACT conformance runs them.
+            axe_iframes: check inside frames too.
         axe_pass_nodes: list passing nodes (count and up to 50 targets per rule); slower on big pages.
         politeness: robots.txt, per-site delay, 429/503 back-off and the circuit breaker (on by default).
         user_agent: a User-Agent to send instead of Chromium's own (robots.txt matching uses ``politeness.robots_agent``).

@@ -17,9 +17,13 @@ EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
                                  ("lighthouse_seo_scores",)),
     "seo_optimizer.seo_audit_items": ("authoritative", "the failing items of those audits, counted like Lighthouse",
                                       ("lighthouse_seo_item_counts",)),
-    "accessibility_analyzer.violation_rules": ("authoritative", "axe-core rules run in the page",
+    "accessibility_analyzer.violation_rules": ("authoritative", "axe-core run in the page: its default rules plus every rule "
+                                               "mapped to a W3C ACT rule (experimental ones too); what needs review is "
+                                               "in review_rules",
                                                ("axe_page_outcomes",)),
     "accessibility_analyzer.violations": ("authoritative", "axe-core results per rule and node", ("axe_rule_nodes",)),
+    "accessibility_analyzer.review_rules": ("authoritative", "axe-core rules whose result needs review (incomplete), "
+                                            "as its ACT conformance counts them", ("axe_rule_nodes", "axe_page_outcomes")),
     "performance_optimizer.lcp_ms": ("authoritative", "Chromium's largest-contentful-paint performance entry", ()),
     "performance_optimizer.fcp_ms": ("authoritative", "Chromium's first-contentful-paint performance entry", ()),
     "performance_optimizer.cls": ("authoritative", "Chromium's layout-shift performance entries", ()),

@@ -15,7 +15,7 @@ LANDMARK_ROLES = ("banner", "navigation", "main", "contentinfo", "complementary"
 
 def extract(page: PageView) -> dict[str, Any]:
     axe = page.capture.axe or {}
-    violations = axe.get("violations", [])
+    violations, reviews = axe.get("violations", []), axe.get("incomplete", [])
     by_impact = Counter()
     for rule in violations:
         by_impact[rule.get("impact") or "unknown"] += len(rule["nodes"])
@@ -32,8 +32,8 @@ def extract(page: PageView) -> dict[str, Any]:
     html = doc.find(".") if doc is not None else None
     return {
         "violation_rules": sorted(r["id"] for r in violations),
-        "violations": to_json([{"rule": r["id"], "impact": r.get("impact"), "wcag": [t for t in r.get("tags", []) if t.startswith("wcag")],
-                                "nodes": len(r["nodes"]), "targets": [n["target"] for n in r["nodes"][:10]]} for r in violations]),
+        "violations": to_json(_per_rule(violations)),
+        "review_rules": sorted(r["id"] for r in reviews),
         "violation_nodes": sum(len(r["nodes"]) for r in violations) if axe else None,
         "violations_by_impact": to_json(dict(sorted(by_impact.items()))),
         "axe_outcomes": {"passes": len(axe.get("passes", [])), "incomplete": len(axe.get("incomplete", [])),
@@ -44,11 +44,16 @@ def extract(page: PageView) -> dict[str, Any]:
         "landmarks": sorted({role for role in roles if role in LANDMARK_ROLES}),
         "heading_order_ok": all(b <= a + 1 for a, b in zip(headings, headings[1:], strict=False)),
         "lang": (html.get("lang") or None) if html is not None else None,
-        "aria_misuse": sum(len(r["nodes"]) for r in violations if r["id"].startswith("aria-")),
         "focus": to_json({"focusable": focusable, "positive_tabindex": sum(1 for t in tabindex if t > 0)}),
         "ax_roles": to_json(dict(roles.most_common(40))),
         "unnamed_interactive": len(unnamed),
     }
+
+
+def _per_rule(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per axe rule: its impact, WCAG tags, how many nodes and the CSS targets of the first ten."""
+    return [{"rule": r["id"], "impact": r.get("impact"), "wcag": [t for t in r.get("tags", []) if t.startswith("wcag")],
+             "nodes": len(r["nodes"]), "targets": [n["target"] for n in r["nodes"][:10]]} for r in results]
 
 
 def _has_label(doc: Any, field: Any) -> bool:
@@ -62,7 +67,7 @@ def _has_label(doc: Any, field: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="accessibility_analyzer",
-    version="2",
+    version="3",
     description="WCAG accessibility of a page: axe-core violations by rule and impact, labels, alt text, landmarks and the AX tree.",
     reads=("axe", "ax_tree", "rendered_html"),
     extract=extract,
@@ -70,6 +75,8 @@ PROFILE = MiningProfile(
         Attribute("violation_rules", pa.list_(pa.string()), "Ids of the axe-core rules the page violates (e.g. image-alt).", required=True),
         Attribute("violations", pa.string(), "JSON: per violated rule its impact, WCAG tags, node count and CSS targets.",
                   nested=pa.list_(record(rule=pa.string(), impact=pa.string(), wcag=pa.list_(pa.string()), nodes=pa.int64(), targets=pa.list_(pa.list_(pa.string()))))),
+        Attribute("review_rules", pa.list_(pa.string()), "Ids of the axe-core rules whose result on the page needs review "
+                  "(axe's incomplete: it could not decide; its ACT conformance counts them as findings)."),
         Attribute("violation_nodes", pa.int64(), "Number of elements that violate any axe-core rule.", required=True,
                   derives_from=("violations", "violation_rules")),
         Attribute("violations_by_impact", pa.string(), "JSON: violating elements by impact (minor, moderate, serious, critical).",
@@ -89,8 +96,6 @@ PROFILE = MiningProfile(
                   derives_from=("violation_rules", "violations")),
         Attribute("lang", pa.string(), "The lang attribute of <html>: screen readers pick a voice from it.",
                   derives_from=("violation_rules", "violations")),
-        Attribute("aria_misuse", pa.int64(), "Elements violating axe's aria-* rules (invalid roles, attributes, names).",
-                  derives_from=("violations", "violation_rules")),
         Attribute("focus", pa.string(), "JSON: focusable elements in the AX tree and elements with a positive tabindex.",
                   nested=record(focusable=pa.int64(), positive_tabindex=pa.int64())),
         Attribute("ax_roles", pa.string(), "JSON: distribution of roles in the accessibility tree (top 40).",
