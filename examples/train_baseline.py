@@ -67,6 +67,8 @@ def train(bundle: Path, target: str | None = None) -> dict[str, Any]:
     constant = manifest.get("columns", {}).get("constant_columns", {})
     inputs = [a["column"] for a in manifest["attributes"] if a["role"] == "input" and a["column"] not in constant]
     targets = [a["column"] for a in manifest["attributes"] if a["role"] == "target"]
+    if not targets:
+        raise SystemExit(f"{manifest['functionality']} has no measured target yet (its card says why): nothing to predict")
     target = target or next((t for t in targets if _scalar(splits["train"][t])), targets[0])
     if target not in targets:
         raise SystemExit(f"{target!r} is not a declared target of this bundle; targets: {targets}")

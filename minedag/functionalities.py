@@ -74,6 +74,18 @@ class Functionality:
                              "to 1, with a train share above 0")
 
     @property
+    def trained_targets(self) -> tuple[str, ...]:
+        """The targets a bundle trains on: those backed by a tool whose fixtures we pass (authoritative) or scored on
+        labelled pages (measured). A declared target nobody measured yet is an input column until it is."""
+        from minedag.evaluation.targets import EVIDENCE
+
+        return tuple(t for t in self.targets if t in EVIDENCE and EVIDENCE[t][0] in ("authoritative", "measured"))
+
+    @property
+    def unmeasured_targets(self) -> tuple[str, ...]:
+        return tuple(t for t in self.targets if t not in self.trained_targets)
+
+    @property
     def attributes(self) -> tuple[str, ...]:
         """Every ``profile.attribute`` of the bundle: required, optional, then the raw material's attributes."""
         extra = tuple(q for kind in self.raw for q in RAW[kind] if q not in self.required + self.optional)

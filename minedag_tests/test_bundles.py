@@ -47,10 +47,16 @@ def test_splits_are_disjoint_by_domain_and_rows_load_with_pandas(store, tmp_path
     assert isinstance(train["schema_linker__table_links"].dropna().iloc[0][0], dict)  # objects, not JSON text
     jsonl = [json.loads(line) for line in (result.path / "jsonl" / "train.jsonl").read_text().splitlines()]
     assert sorted(r["url"] for r in jsonl) == sorted(train["url"])
-    chat = json.loads((result.path / "chat" / "train.jsonl").read_text().splitlines()[0])
+    # Its declared targets are heuristics nobody measured on real pages yet: input columns, and no chat format.
+    assert result.manifest["targets"] == [] and "schema_linker.table_links" in result.manifest["unmeasured_targets"]
+    assert not (result.path / "chat").exists() and "no target to train on" in (result.path / "README.md").read_text()
+    a11y = build_bundle(get_functionality("accessibility_improvement"), store, tmp_path)
+    chat = json.loads((a11y.path / "chat" / "train.jsonl").read_text().splitlines()[0])
     assert [m["role"] for m in chat["messages"]] == ["system", "user", "assistant"]
     answer = json.loads(chat["messages"][2]["content"])
-    assert isinstance(answer["schema_linker__table_links"], list | type(None))  # encoded once, not JSON in JSON
+    assert isinstance(answer["accessibility_analyzer__violations"], list)  # encoded once, not JSON in JSON
+    assert set(answer) == {"accessibility_analyzer__violation_rules", "accessibility_analyzer__violations",
+                           "accessibility_analyzer__review_rules"}
     assert split_by_domain(["a", "b", "c", "d", "e"]) == split_by_domain(["e", "d", "c", "b", "a"])
 
 
@@ -409,7 +415,8 @@ def test_the_example_baseline_trains_on_the_bundles_and_beats_a_trivial_one(stor
         bundle = build_bundle(f, store, tmp_path).path
         out = subprocess.run([sys.executable, str(example), str(bundle)], capture_output=True, text=True, timeout=300)
         results[f.name] = out.stdout + out.stderr
-        assert out.returncode == 0 or "this tabular baseline does not apply" in out.stderr, results[f.name]
+        assert out.returncode == 0 or any(why in out.stderr for why in ("this tabular baseline does not apply",
+                                                                        "no measured target yet", "not enough rows with")), results[f.name]
     assert any("-> beats the trivial baseline" in text for text in results.values()), results
     assert "predict performance_optimizer__" in results["performance_optimization"]  # inputs and a declared target only
 

@@ -257,10 +257,11 @@ def _manifest(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, excl
     need = {q: _more_urls(c, f.min_coverage, len(members)) for q, c in below.items()}
     return {
         "functionality": f.name, "version": version, "description": f.description, "model_types": list(f.model_types),
-        "model_kinds": list(f.model_kinds), "hf_tasks": list(f.hf_tasks), "targets": list(f.targets),
+        "model_kinds": list(f.model_kinds), "hf_tasks": list(f.hf_tasks), "targets": list(f.trained_targets),
+        "unmeasured_targets": list(f.unmeasured_targets),
         "attributes": [{"name": q, "column": column_name(q), "type": str(f.attribute(q).nested or f.attribute(q).type),
                         "classes": list(f.attribute(q).classes), "description": f.attribute(q).description,
-                        "required": q in f.required, "role": "target" if q in f.targets else "input",
+                        "required": q in f.required, "role": "target" if q in f.trained_targets else "input",
                         "coverage": coverage[q]} for q in f.attributes],
         "counts": {"total_urls": int(len(frame)), "successful_urls": int(frame["ok"].sum()), "members": int(len(members)),
                    "excluded": int(len(excluded)),
@@ -341,7 +342,7 @@ def bundle_table(f: Functionality, members: pd.DataFrame, store: Store) -> tuple
             misfits[column_name(q)] = bad
     for name, (array, feature) in raw_columns(f, members["capture_id"].tolist(), store).items():
         arrays[name], features[name] = array, feature
-    targets = {column_name(q) for q in f.targets}
+    targets = {column_name(q) for q in f.targets}  # kept even while unmeasured: they are what the bundle is for
     constant = {}
     if len(members) > 1:
         for name, array in list(arrays.items()):
@@ -395,7 +396,8 @@ def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.D
     manifest["columns"] = columns
     split = pa.array(members["split"].tolist(), type=pa.string())
     (folder / "jsonl").mkdir()
-    (folder / "chat").mkdir()
+    if f.trained_targets:  # a conversation needs an answer: none until a target is measured
+        (folder / "chat").mkdir()
     for name in SPLIT_NAMES:
         part = table.filter(pa.compute.equal(split, name))
         (folder / name).mkdir()
@@ -403,9 +405,10 @@ def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.D
         with open(folder / "jsonl" / f"{name}.jsonl", "w") as out:
             for row in part.to_pylist():
                 out.write(strict_json(row) + "\n")
-        with open(folder / "chat" / f"{name}.jsonl", "w") as out:
-            for row in plain_rows(members[members["split"] == name]):
-                out.write(strict_json(_chat(f, row)) + "\n")
+        if f.trained_targets:
+            with open(folder / "chat" / f"{name}.jsonl", "w") as out:
+                for row in plain_rows(members[members["split"] == name]):
+                    out.write(strict_json(_chat(f, row)) + "\n")
     with open(folder / "exclusions.jsonl", "w") as out:
         for row in plain_rows(excluded):
             out.write(strict_json(row) + "\n")
@@ -451,8 +454,9 @@ def _chat(f: Functionality, row: dict[str, Any]) -> dict[str, Any]:
         v = row.get(q)
         return json.loads(v) if f.attribute(q).nested is not None and isinstance(v, str) else v
 
-    inputs = {column_name(q): value(q) for q in f.attributes if q not in f.targets and row.get(q) is not None}
-    targets = {column_name(q): value(q) for q in f.targets}
+    trained = f.trained_targets
+    inputs = {column_name(q): value(q) for q in f.attributes if q not in trained and row.get(q) is not None}
+    targets = {column_name(q): value(q) for q in trained}
     return {"messages": [
         {"role": "system", "content": f"You are a model for {f.name.replace('_', ' ')}: {f.description}"},
         {"role": "user", "content": strict_json({"url": row["url"], "features": inputs})},

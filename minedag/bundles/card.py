@@ -41,7 +41,13 @@ def _text(m: dict[str, Any]) -> str:
     rows = "\n".join(f"| `{a['column']}` | {_type(a)} | {a['role']} | {'yes' if a['required'] else ''} | {a['coverage']:.0%} | {a['description']} |"
                      for a in m["attributes"] if a["column"] not in columns["constant_columns"])
     constant = "\n".join(f"- `{name}` = `{value!r}`" for name, value in columns["constant_columns"].items()) or "- none"
-    targets = "\n".join(_target(a["name"], a["column"]) for a in m["attributes"] if a["role"] == "target")
+    targets = "\n".join(_target(a["name"], a["column"]) for a in m["attributes"] if a["role"] == "target") or (
+        "- none measured yet: this bundle has no target to train on (no `chat/`), only features.")
+    unmeasured = m.get("unmeasured_targets") or []
+    if unmeasured:
+        targets += ("\n\nDeclared targets not measured on real pages yet, so input columns here (heuristics of their "
+                    "profiles; they become targets once `minedag eval` scores them): "
+                    + ", ".join(f"`{q}`" for q in unmeasured) + ".")
     misfits = ", ".join(f"`{c}` ({n})" for c, n in columns["values_not_matching_their_type"].items()) or "none"
     excluded = "\n".join(f"- {reason}: {n}" for reason, n in m["excluded_by_reason"].items()) or "- none"
     recs = m["recommendations"]
@@ -59,8 +65,7 @@ Model types (profiles): {', '.join(m['model_types'])}. Suits: {', '.join(m['mode
 - Columns are `<profile>__<attribute>`; nested attributes are Arrow structs and lists (objects keyed by data,
   such as colours or roles, are lists of `{{key, value}}`); class labels are `ClassLabel` indexes whose names are
   in the features above and in `manifest.json`.
-- `jsonl/<split>.jsonl`: the same rows as JSON lines; `chat/<split>.jsonl`: `{{"messages": [...]}}` for fine-tuning
-  (features in, targets `{', '.join(m['targets'])}` out).
+- `jsonl/<split>.jsonl`: the same rows as JSON lines{_chat_line(m)}.
 - `exclusions.jsonl`: every row left out, with the reason. `manifest.json`: everything below, machine-readable.
 - `plots/`: attribute coverage and quality histogram (PNG).
 
@@ -103,6 +108,13 @@ redistributing; minedag does not grant rights to the underlying content.
 
 def _type(a: dict[str, Any]) -> str:
     return f"class: {', '.join(a['classes'])}" if a.get("classes") else a["type"].replace("|", "\\|")
+
+
+def _chat_line(m: dict[str, Any]) -> str:
+    if not m["targets"]:
+        return ""
+    return (f"; `chat/<split>.jsonl`: `{{\"messages\": [...]}}` for fine-tuning\n  (features in, targets "
+            f"`{', '.join(m['targets'])}` out)")
 
 
 def _target(name: str, column: str) -> str:

@@ -57,7 +57,8 @@ def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, s
     run("unique_urls", "no URL appears twice in the bundle", members_batch, [ex.ExpectColumnValuesToBeUnique(column="url")])
     run("capture_failure_rate", f"at most {MAX_FAILURE_RATE:.0%} of the URLs failed to capture", all_batch,
         [ex.ExpectColumnMeanToBeBetween(column="ok_rate", min_value=1 - MAX_FAILURE_RATE, max_value=1)])
-    predictors = inputs_that_predict_a_target(members, [q for q in f.attributes if q not in f.targets], list(f.targets))
+    predictors = inputs_that_predict_a_target(members, [q for q in f.attributes if q not in f.trained_targets],
+                                              list(f.trained_targets))
     outcomes.append(CheckOutcome("no_input_alone_predicts_a_target", not predictors,
                                  f"no input column alone determines a target on all rows, across sites ({MIN_ROWS_FOR_LEAKS} "
                                  "rows or more): a leak the declared derivations missed", {"predictors": predictors}))
