@@ -392,8 +392,8 @@ def _run_campaign(campaign, args: argparse.Namespace) -> int:
     import dagster as dg
 
     from minedag.defs.partitions import url_partitions
-    from minedag.mining import QUIET, RANGE_END, RANGE_START, contiguous_ranges
-    from minedag.settings import store_dir
+    from minedag.mining import QUIET, RANGE_END, RANGE_START, contiguous_ranges, mine
+    from minedag.settings import crawls_dir, store_dir
     from minedag.store import Store
 
     instance = _instance()
@@ -401,7 +401,13 @@ def _run_campaign(campaign, args: argparse.Namespace) -> int:
 
     store = Store(store_dir())
     order = instance.get_dynamic_partitions(url_partitions.name)
-    positions = [i for i, url in enumerate(order) if campaign.wants(url) and (p := store.latest(url)) is not None and p.ok]
+    unmined = sorted((campaign.source_urls(crawls_dir()) or set()) - set(order))
+    if unmined:  # its sources list pages never mined: capture and profile them first (this campaign follows)
+        err.print(f"mining {len(unmined)} pages its sources list that were never mined")
+        mine(instance, unmined, defs)
+        order = instance.get_dynamic_partitions(url_partitions.name)
+    wanted = set(campaign.pages(order, crawls_dir()))
+    positions = [i for i, url in enumerate(order) if url in wanted and (p := store.latest(url)) is not None and p.ok]
     job = dg.define_asset_job(f"campaign_{campaign.name}", selection=[dg.AssetKey(["campaigns", campaign.name])],
                               executor_def=dg.in_process_executor)
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)

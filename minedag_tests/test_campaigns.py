@@ -145,6 +145,40 @@ def test_editing_a_campaign_re_extracts_from_stored_captures_without_loading_a_p
     assert all(r["price__source"] == "selector:0" and r["price"]["amount"] > 0 for r in rows)
 
 
+def test_a_campaign_mines_the_pages_its_sources_list(site, data, tmp_path):
+    """Sources: a URL file (relative to the campaign file) and a crawl's mined pages; the URL patterns narrow them."""
+    from minedag.crawl.frontier import Frontier
+    from minedag.campaigns.model import UrlSource
+    from minedag.crawl.run import frontier_path
+    from minedag.settings import crawls_dir
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "picked.txt").write_text(f"# two products\n{SHOP[0]}\n{SHOP[2]}\n")
+    crawled = Frontier("shop", {})
+    for url in SHOP[3:6]:
+        crawled.offer(url, 1, "link")
+    crawled.settle(SHOP[3], True)
+    crawled.settle(SHOP[4], False, "timeout")  # failed and queued pages are not the crawl's pages
+    crawls = crawls_dir()  # where the asset looks too
+    frontier_path(crawls, "shop").parent.mkdir(parents=True)
+    crawled.save(frontier_path(crawls, "shop"))
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(CAMPAIGN.replace("attributes:", "sources: [{file: lists/picked.txt}, {crawl: shop}]\nattributes:", 1))
+    campaign = load_campaign(campaign_file)
+    assert campaign.pages([*SHOP, "http://blog.test/"], crawls) == [SHOP[0], SHOP[2], SHOP[3]]
+    narrowed = campaign.model_copy(update={"urls": [SHOP[2].rsplit("/", 1)[1]]})
+    assert narrowed.pages(SHOP, crawls) == [SHOP[2]]
+    with pytest.raises(CampaignError, match="crawl 'nowhere' has not run yet"):
+        campaign.model_copy(update={"sources": [UrlSource(crawl="nowhere")]}).pages(SHOP, crawls)
+
+    # Through Dagster: the campaign's asset writes rows for its pages only, among all the pages mined.
+    instance = dg.DagsterInstance.ephemeral()
+    (result,) = mine(instance, SHOP[:3], defs=_defs(site, data, campaign_file))
+    assert result.success
+    rows = Store(data / "store").read_records("campaign_prices").to_pylist()
+    assert sorted(r["url"] for r in rows if r["url"] in SHOP[:3]) == [SHOP[0], SHOP[2]]
+
+
 @pytest.mark.parametrize("text, fix", [
     ("description: x\nattributes:\n  - {name: p, type: money, description: price, selectors: [{css: b}]}\n",
      "line 3: attributes.0.type: Input should be 'string', 'number'"),
@@ -157,6 +191,8 @@ def test_editing_a_campaign_re_extracts_from_stored_captures_without_loading_a_p
     ("description: prices\nattributes:\n  - name: p\n    type: number\n    description: price\n    schema_org: Offer.price\n"
      "    validation: {range: [10, 1]}\n", "line 7: attributes.0.validation.range: Value error, range [10.0, 1.0]: the minimum is above"),
     ("description: prices\nschedule: monthly\nattributes: []\n", "line 2: schedule: Input should be 'realtime', 'hourly'"),
+    ("description: prices\nsources: [{file: a.txt, crawl: b}]\nattributes:\n  - {name: p, type: number, description: price, schema_org: Offer.price}\n",
+     "line 2: sources.0: Value error, a source is either {file: urls.txt} or {crawl: name}, exactly one of them"),
     ("description: prices\nattributes:\n  - {name: p, type: number, description: price, schema_org: price}\n",
      "line 3: attributes.0.schema_org: Value error, schema_org 'price': write Type.property"),
     ("description: prices\nattributes:\n  - {name: p, type: number, description: price, schema_org: Offer.price, colour: red}\n",

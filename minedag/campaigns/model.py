@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from minedag.yamlfile import ConfigFileError, compiled, load_model
 
@@ -108,6 +108,23 @@ class CampaignAttribute(BaseModel):
         return self
 
 
+class UrlSource(BaseModel):
+    """Where a campaign's pages come from: a URL file (one URL per line, as ``minedag add-urls`` reads) or the pages
+    a crawl mined (``minedag crawl``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(default=None, description="a URL file; a relative path is read from the campaign file's folder")
+    crawl: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$",
+                              description="a crawl's name: the pages it mined (data/crawls/<name>/frontier.json)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> UrlSource:
+        if (self.file is None) == (self.crawl is None):
+            raise ValueError("a source is either {file: urls.txt} or {crawl: name}, exactly one of them")
+        return self
+
+
 class Campaign(BaseModel):
     """A named set of attributes to mine from the stored captures of some URLs, on a schedule."""
 
@@ -116,6 +133,9 @@ class Campaign(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="snake_case; the asset is campaigns/<name>")
     description: str = Field(min_length=3)
     urls: list[str] = Field(default_factory=list, description="URL patterns (regex) of the pages to mine; empty = all")
+    sources: list[UrlSource] = Field(default_factory=list, description="URL files and crawls whose pages it mines "
+                                     "(empty: every mined page); the URL patterns then narrow them")
+    _folder: Path = PrivateAttr(default=Path("."))  # the campaign file's folder: relative source files are read from it
     schedule: Literal["realtime", "hourly", "daily", "weekly"] = Field(
         default="realtime", description="realtime follows each capture; the others re-run on that cadence")
     batch_size: int = Field(default=50, ge=1, le=500)
@@ -141,7 +161,40 @@ class Campaign(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
 
     def wants(self, url: str) -> bool:
+        """The URL matches the campaign's patterns (its sources are checked by ``source_urls``)."""
         return not self.urls or any(re.search(p, url) for p in self.urls)
+
+    def source_urls(self, crawls_dir: Path) -> set[str] | None:
+        """The URLs its sources list now (a URL file's, a crawl's mined pages); ``None`` without sources: every page.
+
+        Raises:
+            CampaignError: a source file or crawl that does not exist.
+        """
+        if not self.sources:
+            return None
+        from minedag.crawl.frontier import Frontier
+        from minedag.crawl.run import frontier_path
+        from minedag.urlfile import read_url_file
+
+        found: set[str] = set()
+        for source in self.sources:
+            if source.file is not None:
+                path = self._folder / source.file
+                if not path.is_file():
+                    raise CampaignError(f"campaign {self.name}: source file {path} does not exist; fix `file:` or create it")
+                found.update(read_url_file(path).urls)
+            else:
+                path = frontier_path(crawls_dir, str(source.crawl))
+                if not path.is_file():
+                    raise CampaignError(f"campaign {self.name}: crawl {source.crawl!r} has not run yet ({path} is missing); "
+                                        f"run `minedag crawl` first")
+                found.update(Frontier.load(path, str(source.crawl)).urls(["mined"]))
+        return found
+
+    def pages(self, urls: list[str], crawls_dir: Path) -> list[str]:
+        """Those of ``urls`` the campaign mines: in its sources (if any) and matching its patterns, in order."""
+        listed = self.source_urls(crawls_dir)
+        return [u for u in urls if self.wants(u) and (listed is None or u in listed)]
 
 
 
@@ -152,7 +205,9 @@ def load_campaign(path: str | Path) -> Campaign:
         CampaignError: naming the file, the line, the field and the fix.
     """
     try:
-        return load_model(path, Campaign, defaults={"name": Path(path).stem})
+        campaign = load_model(path, Campaign, defaults={"name": Path(path).stem})
+        campaign._folder = Path(path).resolve().parent
+        return campaign
     except ConfigFileError as exc:
         raise CampaignError(str(exc)) from None
 

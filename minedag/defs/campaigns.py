@@ -6,7 +6,7 @@ from minedag.defs.metadata import md_table
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
 from minedag.defs.profiles import profile_automation
 from minedag.defs.resources import StoreResource
-from minedag.settings import campaigns_dir
+from minedag.settings import campaigns_dir, crawls_dir
 
 CRONS = {"hourly": "0 * * * *", "daily": "0 4 * * *", "weekly": "0 4 * * 1"}
 
@@ -37,7 +37,7 @@ def campaign_asset(campaign: Campaign) -> dg.AssetsDefinition:
     )
     def _campaign(context: dg.AssetExecutionContext, store: StoreResource) -> dg.MaterializeResult:
         target = store.get()
-        urls = [u for u in context.partition_keys if campaign.wants(u)]
+        urls = campaign.pages(context.partition_keys, crawls_dir())
         where = target.root / "campaigns" / campaign.name / "selectors.json"
         stats = SelectorStats.load(where)
         rows = campaign_rows(campaign, target, urls, stats)
