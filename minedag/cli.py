@@ -40,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from minedag.bundles.publish import latest_version
     from minedag.campaigns import load_all
-    from minedag.functionalities import FUNCTIONALITIES
+    from minedag.functionalities import functionalities
     from minedag.mining import build_bundles, mine
     from minedag.profiles import all_profiles
     from minedag.progress import finish, polled, progress
@@ -67,7 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ok = [p for p in pointers.values() if p and p.ok and p.fresh_as_of >= started_at]
         bundle_runs = {}
         if ok:  # a run that captured nothing has nothing new to train on: no bundle versions
-            bundling = bar.add_task("training bundles built and checked", total=len(FUNCTIONALITIES))
+            bundling = bar.add_task("training bundles built and checked", total=len(functionalities()))
             bundle_runs = build_bundles(instance, on_bundle=lambda _name: bar.advance(bundling))
             finish(bar, bundling)
     failed = [p for p in pointers.values() if p and not p.ok]

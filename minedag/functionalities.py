@@ -8,9 +8,12 @@ types and descriptions come from the profile specs, never written twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from typing import TYPE_CHECKING
 
-from minedag.profiles import Attribute, all_profiles
+from minedag.profiles import Attribute, MiningProfile, all_profiles
+
+if TYPE_CHECKING:
+    from minedag.campaigns import Campaign
 
 _CONTENT = ("author", "published", "modified", "publisher", "logo", "categories", "tags", "keywords", "description",
             "urls", "media", "jsonld", "content_title")
@@ -45,6 +48,8 @@ class Functionality:
             language) and ``article`` (author, dates, publisher, tags... from ``content_extractor``).
         near_duplicate_threshold: pages whose main text has at least this estimated Jaccard similarity (word
             5-shingles) with a member's are excluded as near-duplicates; ``None`` turns it off.
+        campaign_profiles: campaigns it reads, seen as profiles (``campaign_<name>``): a functionality a campaign
+            file declares (``bundle:``) trains on the campaign's attributes, which the user defined and validates.
     """
 
     name: str
@@ -62,6 +67,7 @@ class Functionality:
     hf_tasks: tuple[str, ...] = ()
     raw: tuple[str, ...] = ()
     near_duplicate_threshold: float | None = 0.9
+    campaign_profiles: tuple[MiningProfile, ...] = ()
 
     def __post_init__(self) -> None:
         if self.near_duplicate_threshold is not None and not 0 < self.near_duplicate_threshold <= 1:
@@ -77,9 +83,9 @@ class Functionality:
     def trained_targets(self) -> tuple[str, ...]:
         """The targets a bundle trains on: those backed by a tool whose fixtures we pass (authoritative) or scored on
         labelled pages (measured). A declared target nobody measured yet is an input column until it is."""
-        from minedag.evaluation.targets import EVIDENCE
+        from minedag.evaluation.targets import TRAINED_KINDS, target_kind
 
-        return tuple(t for t in self.targets if t in EVIDENCE and EVIDENCE[t][0] in ("authoritative", "measured"))
+        return tuple(t for t in self.targets if target_kind(t) in TRAINED_KINDS)
 
     @property
     def unmeasured_targets(self) -> tuple[str, ...]:
@@ -96,7 +102,7 @@ class Functionality:
         what the functionality is about, e.g. for discovery)."""
         found = []
         for target in self.targets:
-            profile = all_profiles()[target.split(".")[0]]
+            profile = self.profile(target.split(".")[0])
             for attr in profile.attributes:
                 qualified = f"{profile.name}.{attr.name}"
                 if qualified not in self.attributes and self._related(qualified, target):
@@ -124,10 +130,14 @@ class Functionality:
     def attribute(self, qualified: str) -> Attribute:
         """The spec of ``profile.attribute`` (raises ``KeyError`` naming the valid ones)."""
         profile_name, _, attr = qualified.partition(".")
-        profiles = all_profiles()
-        if profile_name not in profiles:
-            raise KeyError(f"{self.name}: unknown profile {profile_name!r} in {qualified!r}; profiles: {sorted(profiles)}")
-        return profiles[profile_name].attribute(attr)
+        return self.profile(profile_name).attribute(attr)
+
+    def profile(self, name: str) -> MiningProfile:
+        """A profile it reads, or one of its campaigns (raises ``KeyError`` naming the valid ones)."""
+        profiles = all_profiles() | {p.name: p for p in self.campaign_profiles}
+        if name not in profiles:
+            raise KeyError(f"{self.name}: unknown profile {name!r}; profiles: {sorted(profiles)}")
+        return profiles[name]
 
 
 FUNCTIONALITIES: tuple[Functionality, ...] = (
@@ -273,9 +283,51 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
 )
 
 
-@cache
 def functionalities() -> dict[str, Functionality]:
-    return {f.name: f for f in FUNCTIONALITIES}
+    """The eight built-in functionalities, then those campaign files declare (``bundle:``).
+
+    Raises:
+        CampaignError: a campaign's bundle names an attribute that does not exist, or a built-in's name.
+    """
+    from minedag.campaigns import load_all
+    from minedag.settings import campaigns_dir
+
+    registry = {f.name: f for f in FUNCTIONALITIES}
+    for campaign in load_all(campaigns_dir()):
+        if campaign.bundle is not None:
+            f = campaign_functionality(campaign)
+            if f.name in registry:
+                from minedag.campaigns import CampaignError
+
+                raise CampaignError(f"campaign {campaign.name}: its bundle would be named {f.name!r}, a built-in functionality; "
+                                    "rename the campaign")
+            registry[f.name] = f
+    return registry
+
+
+def campaign_functionality(campaign: Campaign) -> Functionality:
+    """The functionality a campaign's ``bundle:`` declares: its targets are the campaign's attributes.
+
+    Raises:
+        CampaignError: an input or target that is not an attribute of the campaign or of a profile.
+    """
+    from minedag.campaigns import CampaignError
+    from minedag.campaigns.extract import as_profile
+
+    bundle, own = campaign.bundle, as_profile(campaign)
+    assert bundle is not None
+    qualified = [n if "." in n else f"{own.name}.{n}" for n in [*bundle.targets, *bundle.inputs]]
+    targets, inputs = tuple(qualified[: len(bundle.targets)]), tuple(qualified[len(bundle.targets):])
+    f = Functionality(campaign.name, bundle.description, tuple(dict.fromkeys([own.name, *(q.split(".")[0] for q in inputs)])),
+                      required=targets, optional=inputs, targets=targets, min_quality=bundle.min_quality,
+                      min_coverage=bundle.min_coverage, keywords=tuple(bundle.keywords) or (campaign.name.replace("_", " "),),
+                      model_kinds=("tabular model", "LLM fine-tune"), splits=bundle.splits, campaign_profiles=(own,))
+    for q in f.attributes:
+        try:
+            f.attribute(q)
+        except KeyError as exc:
+            raise CampaignError(f"campaign {campaign.name}: bundle input {q!r} does not exist ({exc.args[0]})") from None
+    return f
 
 
 def get_functionality(name: str) -> Functionality:

@@ -174,11 +174,11 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
         from minedag.definitions import defs as loaded
 
         defs = loaded
-    from minedag.functionalities import FUNCTIONALITIES
+    from minedag.functionalities import functionalities as registry
 
     aggregated = defs.resolve_job_def("aggregate").execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     job = defs.resolve_job_def("bundle")
-    names = list(functionalities or [f.name for f in FUNCTIONALITIES])
+    names = list(functionalities or registry())
     results = {}
     if not aggregated.success:
         raise RuntimeError(f"the aggregate run {aggregated.run_id} failed; see it in the Dagster UI")

@@ -11,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from minedag.campaigns import CampaignError, load_campaign
@@ -92,7 +93,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 def _defs(site, data: Path, campaign_file: Path) -> dg.Definitions:
     return dg.Definitions(
         assets=[page_capture, mining_profiles, campaign_asset(load_campaign(campaign_file))], jobs=[mine_job],
-        resources={"browser": BrowserResource(host_rules=site.host_rules, allow_hosts=["*.test", "127.0.0.0/8"], respect_robots=False),
+        # Offline: the corpus pages' remote resources fail at once instead of waiting on DNS.
+        resources={"browser": BrowserResource(host_rules=f"{site.host_rules}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                                              allow_hosts=["*.test", "127.0.0.0/8"], respect_robots=False),
                    "store": StoreResource(root=str(data / "store"))})
 
 
@@ -177,6 +180,42 @@ def test_a_campaign_mines_the_pages_its_sources_list(site, data, tmp_path):
     assert result.success
     rows = Store(data / "store").read_records("campaign_prices").to_pylist()
     assert sorted(r["url"] for r in rows if r["url"] in SHOP[:3]) == [SHOP[0], SHOP[2]]
+
+
+def test_a_campaign_feeds_a_bundle_it_declares(site, data, tmp_path, monkeypatch):
+    """`bundle:` in a campaign file declares a functionality next to the eight built-in ones: the campaign's
+    attributes are its targets, campaign and profile attributes its inputs, and the bundle builds like any other."""
+    from minedag.bundles import build_bundle
+    from minedag.functionalities import FUNCTIONALITIES, functionalities, get_functionality
+
+    folder = tmp_path / "campaigns"
+    folder.mkdir()
+    monkeypatch.setenv("MINEDAG_CAMPAIGNS", str(folder))
+    campaign_file = folder / "prices.yaml"
+    campaign_file.write_text(CAMPAIGN + """bundle:
+  description: Predict a product's price from its page.
+  inputs: [seo_optimizer.title, seo_optimizer.word_count, cheap_price]
+  targets: [price]
+  splits: [1, 0, 0]
+""")
+    assert list(functionalities()) == [*(f.name for f in FUNCTIONALITIES), "prices"]
+    f = get_functionality("prices")
+    assert f.targets == f.trained_targets == ("campaign_prices.price",) and "seo_optimizer.title" in f.attributes
+    instance = dg.DagsterInstance.ephemeral()
+    (result,) = mine(instance, SHOP[:4], defs=_defs(site, data, campaign_file))
+    assert result.success
+    bundle = build_bundle(f, Store(data / "store"), tmp_path / "bundles")
+    assert bundle.manifest["targets"] == ["campaign_prices.price"] and bundle.manifest["counts"]["members"] == 4
+    train = pd.read_parquet(bundle.path / "train")
+    assert {row["amount"] for row in train["campaign_prices__price"]} and set(train["seo_optimizer__title"])
+    chat = json.loads((bundle.path / "chat" / "train.jsonl").read_text().splitlines()[0])
+    answer = json.loads(chat["messages"][2]["content"])
+    assert set(answer) == {"campaign_prices__price"} and answer["campaign_prices__price"]["currency"] == "USD"
+    assert "**campaign**" in (bundle.path / "README.md").read_text()
+
+    campaign_file.write_text(CAMPAIGN + "bundle: {description: Predict prices from pages., inputs: [seo_optimizer.nope], targets: [price]}\n")
+    with pytest.raises(CampaignError, match="bundle input 'seo_optimizer.nope' does not exist"):
+        functionalities()
 
 
 @pytest.mark.parametrize("text, fix", [

@@ -13,7 +13,7 @@ import math
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ import minedag
 from minedag.bundles.columns import column_name, hf_feature, typed_column, yaml_features
 from minedag.bundles.near_duplicates import near_duplicates
 from minedag.functionalities import Functionality
-from minedag.profiles import get_profile
 from minedag.store import CorruptFile, Store
 
 BUNDLE_FORMAT = "2"  # 2: typed nested columns named profile__attribute, constant columns left out
@@ -64,7 +63,7 @@ def bundle_frame(functionality: Functionality, store: Store, urls: list[str] | N
     """
     frame: pd.DataFrame | None = None
     for name in functionality.profiles:
-        profile = get_profile(name)
+        profile = functionality.profile(name)
         wanted = [q.split(".", 1)[1] for q in functionality.attributes if q.startswith(name + ".")]
         table = store.read_records(name, urls, schema=profile.schema).select(list(_KEY_COLUMNS) + wanted)
         df = table.to_pandas(types_mapper=_NULLABLE.get)  # ints stay ints (with nulls) through the joins
@@ -224,7 +223,10 @@ def _exclusions(frame: pd.DataFrame, f: Functionality, texts: dict[str, str | No
 
 def _version(f: Functionality, members: pd.DataFrame, excluded: pd.DataFrame) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps({"format": BUNDLE_FORMAT, "functionality": asdict(f)}, sort_keys=True).encode())
+    config = {field.name: getattr(f, field.name) for field in fields(f) if field.name != "campaign_profiles"}
+    if f.campaign_profiles:  # a campaign counts by its version (the hash of its file)
+        config["campaigns"] = [[p.name, p.version] for p in f.campaign_profiles]
+    h.update(json.dumps({"format": BUNDLE_FORMAT, "functionality": config}, sort_keys=True).encode())
     for row in plain_rows(members.drop(columns=["capture_id"])):  # the records' content: a re-extraction counts
         h.update(json.dumps(row, sort_keys=True).encode())
     h.update(json.dumps(sorted(zip(excluded["url"], excluded["reason"], strict=True))).encode())

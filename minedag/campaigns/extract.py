@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from minedag.campaigns.model import Campaign, CampaignAttribute, Selector
 from minedag.profiles.page import PageView
+from minedag.profiles.spec import BASE_COLUMNS, Attribute, MiningProfile
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(), "number": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_(), "url": pa.string(),
@@ -40,16 +41,28 @@ class Found:
 
 
 def record_schema(campaign: Campaign) -> pa.Schema:
-    """Columns of a campaign record: the page, then per attribute its value, where it came from, why it is missing,
-    and how schema.org and the selectors disagreed (both values)."""
-    fields = [pa.field("url", pa.string()), pa.field("ok", pa.bool_()), pa.field("error", pa.string()),
-              pa.field("capture_id", pa.string()), pa.field("captured_at", pa.string()),
-              pa.field("campaign_version", pa.string()), pa.field("disagreements", pa.int64())]
+    """Columns of a campaign record: a profile record's base columns (the campaign's hash is its
+    ``profile_version``), then per attribute its value, where it came from, why it is missing, and how schema.org
+    and the selectors disagreed (both values)."""
+    fields = [pa.field(n, t) for n, t, _d in BASE_COLUMNS]  # as a profile's records: bundles join them alike
+    fields += [pa.field("campaign_version", pa.string()), pa.field("disagreements", pa.int64())]
     for a in campaign.attributes:
-        value = pa.list_(ARROW_TYPES[a.type]) if a.multiple else ARROW_TYPES[a.type]
-        fields += [pa.field(a.name, value)] + [pa.field(f"{a.name}__{part}", pa.string())
+        fields += [pa.field(a.name, value_type(a))] + [pa.field(f"{a.name}__{part}", pa.string())
                                                for part in ("source", "error", "disagreement")]
     return pa.schema(fields)
+
+
+def value_type(attribute: CampaignAttribute) -> pa.DataType:
+    return pa.list_(ARROW_TYPES[attribute.type]) if attribute.multiple else ARROW_TYPES[attribute.type]
+
+
+def as_profile(campaign: Campaign) -> MiningProfile:
+    """The campaign as a profile named ``campaign_<name>`` (its record folder): functionalities and bundles read
+    its attributes as ``campaign_<name>.<attribute>``, like a profile's."""
+    attributes = tuple(Attribute(a.name, value_type(a), a.description, required=a.validation.required)
+                       for a in campaign.attributes)
+    return MiningProfile(name=f"campaign_{campaign.name}", version=campaign.version, description=campaign.description,
+                         attributes=attributes, extract=lambda _page: {})
 
 
 def extract(campaign: Campaign, view: PageView, fast_track: dict[str, int] | None = None) -> dict[str, Found]:

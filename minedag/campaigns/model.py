@@ -125,6 +125,22 @@ class UrlSource(BaseModel):
         return self
 
 
+class CampaignBundle(BaseModel):
+    """A functionality the campaign feeds, declared next to the built-in ones: a versioned training bundle whose
+    targets are campaign attributes and whose inputs are campaign or profile attributes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=10, description="what a model trained on the bundle does")
+    inputs: list[str] = Field(min_length=1, description="campaign attribute names, or profile.attribute "
+                              "(e.g. seo_optimizer.title; `minedag discover --list` names them)")
+    targets: list[str] = Field(min_length=1, description="campaign attribute names the model predicts")
+    splits: tuple[float, float, float] = Field(default=(0.8, 0.1, 0.1), description="train/validation/test shares of the sites")
+    min_quality: int = Field(default=50, ge=0, le=100, description="rows below this quality are excluded")
+    min_coverage: float = Field(default=0.5, ge=0, le=1, description="share of rows each target must be found on")
+    keywords: list[str] = Field(default_factory=list, description="words people use for this goal (discovery)")
+
+
 class Campaign(BaseModel):
     """A named set of attributes to mine from the stored captures of some URLs, on a schedule."""
 
@@ -140,6 +156,7 @@ class Campaign(BaseModel):
         default="realtime", description="realtime follows each capture; the others re-run on that cadence")
     batch_size: int = Field(default=50, ge=1, le=500)
     attributes: list[CampaignAttribute] = Field(min_length=1)
+    bundle: CampaignBundle | None = Field(default=None, description="a training bundle this campaign feeds")
 
     @field_validator("urls")
     @classmethod
@@ -153,6 +170,16 @@ class Campaign(BaseModel):
         names = [a.name for a in self.attributes]
         if twice := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"attribute names must be unique; repeated: {twice}")
+        return self
+
+    @model_validator(mode="after")
+    def _bundle_targets(self) -> Campaign:
+        if self.bundle is not None:
+            names = {a.name for a in self.attributes}
+            if unknown := [t for t in self.bundle.targets if t not in names]:
+                raise ValueError(f"bundle targets {unknown} are not attributes of this campaign; choose from {sorted(names)}")
+            if both := sorted(set(self.bundle.targets) & set(self.bundle.inputs)):
+                raise ValueError(f"bundle: {both} cannot be both an input and a target")
         return self
 
     @property

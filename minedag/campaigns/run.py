@@ -17,9 +17,12 @@ def campaign_rows(campaign: Campaign, store: Store, urls: Iterable[str], stats: 
     """A record per URL from its stored capture; ``stats`` learns from every page and picks fast-track selectors."""
     rows = []
     for url in urls:
-        base: dict[str, Any] = {"url": url, "ok": False, "error": None, "capture_id": None, "captured_at": None,
-                                "campaign_version": campaign.version, "disagreements": 0}
         pointer = store.latest(url)
+        base: dict[str, Any] = {"url": url, "site": site_of(url), "ok": False, "error": None, "capture_id": None,
+                                "captured_at": None, "status": pointer.status if pointer else None,
+                                "capture_hash": pointer.content_hash if pointer else None,
+                                "profile_version": campaign.version, "quality": 0, "quality_reasons": [],
+                                "campaign_version": campaign.version, "disagreements": 0}
         if pointer is None or not pointer.ok:
             rows.append({**base, "error": "not captured" if pointer is None else f"capture failed: {pointer.error}"})
             continue
@@ -28,11 +31,13 @@ def campaign_rows(campaign: Campaign, store: Store, urls: Iterable[str], stats: 
         except CorruptFile as exc:
             rows.append({**base, "error": str(exc)})
             continue
-        site = site_of(url)
+        site = base["site"]
         found = extract(campaign, PageView(capture), stats.fast_track(site))
         for name, result in found.items():
             stats.record(site, name, result.tried)
+        missing = [f"{name}: {result.error or 'not found'}" for name, result in found.items() if result.value is None]
         rows.append({**base, "ok": True, "capture_id": pointer.capture_id, "captured_at": capture.captured_at,
+                     "quality": round(100 * (1 - len(missing) / len(found))), "quality_reasons": missing,
                      **values(found), "disagreements": sum(1 for f in found.values() if f.disagreement)})
     return rows
 

@@ -7,10 +7,14 @@ from minedag.bundles.publish import latest_version
 from minedag.defs.aggregation import PROFILE_KEYS, attribute_catalog, coverage_by_attribute, hourly
 from minedag.defs.metadata import image, md_table
 from minedag.defs.resources import StoreResource
-from minedag.functionalities import FUNCTIONALITIES, get_functionality
+from minedag.functionalities import functionalities, get_functionality
 from minedag.settings import bundles_dir
 
-functionality_partitions = dg.StaticPartitionsDefinition([f.name for f in FUNCTIONALITIES])
+# The eight built-in functionalities, then those campaign files declare (read when the definitions load).
+FUNCTIONALITY_REGISTRY = functionalities()
+functionality_partitions = dg.StaticPartitionsDefinition(list(FUNCTIONALITY_REGISTRY))
+CAMPAIGN_KEYS = [dg.AssetKey(["campaigns", p.name.removeprefix("campaign_")])
+                 for f in FUNCTIONALITY_REGISTRY.values() for p in f.campaign_profiles]
 
 CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate",
           "no_input_alone_predicts_a_target", "domain_disjoint_splits")
@@ -19,7 +23,7 @@ CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls
 def _description() -> str:
     lines = ["One versioned training bundle per functionality (the partition): domain-disjoint train/validation/test "
              "Parquet, JSONL, chat JSONL, manifest and dataset card under data/bundles/<functionality>/<version>/.", ""]
-    for f in FUNCTIONALITIES:
+    for f in FUNCTIONALITY_REGISTRY.values():
         lines.append(f"- **{f.name}**: {f.description} Profiles: {', '.join(f.model_types)}. "
                      f"Required: {', '.join(q.split('.', 1)[1] for q in f.required)}.")
     return "\n".join(lines)
@@ -27,7 +31,8 @@ def _description() -> str:
 
 @dg.asset(
     partitions_def=functionality_partitions,
-    deps=[*(dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in PROFILE_KEYS), attribute_catalog],
+    deps=[*(dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in [*PROFILE_KEYS, *CAMPAIGN_KEYS]),
+          attribute_catalog],
     group_name="bundles",
     kinds={"parquet", "json"},
     description=_description(),

@@ -1,8 +1,8 @@
 """How each training target is produced and what backs it: the label audit the dataset cards print.
 
 *authoritative*: a tool whose own fixtures we pass (axe-core, Lighthouse's audits, Chromium's metrics);
-*measured*: scored against labelled real pages (``../shared/labels``); *unmeasured*: a heuristic with no
-score on real pages yet. Scores are the floors pinned in ``floors.json``: what ``minedag eval`` guarantees.
+*measured*: scored against labelled real pages (``../shared/labels``); *campaign*: a user's campaign attribute
+(its own selectors and validation); *unmeasured*: a heuristic with no score on real pages yet. Scores are the floors pinned in ``floors.json``: what ``minedag eval`` guarantees.
 """
 
 from __future__ import annotations
@@ -45,6 +45,22 @@ EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+# Kinds of target a bundle trains on; an unmeasured one is an input until it is measured.
+TRAINED_KINDS = ("authoritative", "measured", "campaign")
+_CAMPAIGN = ("campaign", "the user's campaign: its selectors and schema.org sources, checked by its own validation "
+             "(minedag does not measure it)", ())
+
+
+def target_kind(target: str) -> str:
+    return _evidence(target)[0]
+
+
+def _evidence(target: str) -> tuple[str, str, tuple[str, ...]]:
+    if target.startswith("campaign_"):
+        return _CAMPAIGN
+    return EVIDENCE.get(target, ("unmeasured", "a heuristic of its profile; no score on labelled real pages yet", ()))
+
+
 def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:
     """One row per functionality target: its kind and this run's scores of it (a missing score: not run)."""
     from minedag.functionalities import FUNCTIONALITIES
@@ -52,7 +68,7 @@ def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:
     rows = []
     for f in FUNCTIONALITIES:
         for target in f.targets:
-            kind, _how, metrics = EVIDENCE.get(target, ("unmeasured", "", ()))
+            kind, _how, metrics = _evidence(target)
             rows.append({"target": target, "functionality": f.name, "kind": kind,
                          "scores": {m: scores.get(m) for m in metrics}})
     return rows
@@ -60,6 +76,6 @@ def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:
 
 def target_evidence(target: str) -> dict[str, Any]:
     """``{"kind", "how", "scores"}`` of ``profile.attribute``; a target nobody measured says so."""
-    kind, how, metrics = EVIDENCE.get(target, ("unmeasured", "a heuristic of its profile; no score on labelled real pages yet", ()))
+    kind, how, metrics = _evidence(target)
     pinned = floors()
     return {"kind": kind, "how": how, "scores": {m: pinned[m] for m in metrics if m in pinned}}
