@@ -40,4 +40,4 @@ lint: setup
 	$(BIN)/ruff check minedag minedag_tests benchmarks
 
 dev: setup
-	$(BIN)/dagster dev
+	DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=$${DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS:-true} $(BIN)/dagster dev

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from minedag.settings import DAGSTER_ENV
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +24,7 @@ def daemon_instance(max_concurrent_runs: int) -> Iterator[dg.DagsterInstance]:
         (Path(home) / "dagster.yaml").write_text(
             f"storage:\n  sqlite:\n    base_dir: {home}/storage\nconcurrency:\n  runs:\n"
             f"    max_concurrent_runs: {max_concurrent_runs}\n  pools:\n    default_limit: 2\ntelemetry:\n  enabled: false\n")
-        env = {**os.environ, "DAGSTER_HOME": home, "MINEDAG_DATA": f"{home}/data"}
+        env = {**DAGSTER_ENV, **os.environ, "DAGSTER_HOME": home, "MINEDAG_DATA": f"{home}/data"}
         os.environ.update(env)
         daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
                                   cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

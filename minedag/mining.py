@@ -25,6 +25,9 @@ def instance_from_env() -> dg.DagsterInstance:
     import os
     from pathlib import Path
 
+    from minedag.settings import use_dagster_env
+
+    use_dagster_env()
     if not os.environ.get("DAGSTER_HOME"):
         if not Path("dagster.yaml").is_file():
             raise RuntimeError("DAGSTER_HOME is not set and there is no dagster.yaml here; run from the repo root or set DAGSTER_HOME")

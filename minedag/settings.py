@@ -62,3 +62,18 @@ def crawls_dir() -> Path:
 def campaigns_dir() -> Path:
     """Campaign files, ``<name>.yaml``: ``$MINEDAG_CAMPAIGNS`` or ``./campaigns`` (the repo's, run from its root)."""
     return Path(os.environ.get("MINEDAG_CAMPAIGNS", "campaigns")).resolve()
+
+
+# Instance settings minedag ships, for every process that creates runs (the CLI, `make dev`, the daemon):
+# Dagster writes one "materialization planned" event per asset per run, carrying the run's partition subset,
+# instead of one per URL partition (10 per URL on the event log: most of Dagster's cost per page). The trade-off,
+# per Dagster: a run that fails as a whole no longer marks its planned partitions failed; they stay missing (or
+# keep their last materialization) and are mined again. A page that failed is still failed in the UI: its
+# partition's `captured` check fails with the reason. Set the variable to `false` to go back.
+DAGSTER_ENV = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+
+
+def use_dagster_env() -> None:
+    """Set ``DAGSTER_ENV`` in this process (and its children), unless already set."""
+    for name, value in DAGSTER_ENV.items():
+        os.environ.setdefault(name, value)
