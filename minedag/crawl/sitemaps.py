@@ -101,9 +101,11 @@ class SiteFetcher:
         return self.robots(origin).can_fetch(url, self.agent)
 
     def sitemap_entries(self, origin: str) -> list[SitemapEntry]:
-        """Every page the origin's sitemaps list (robots.txt ``Sitemap:`` lines and the well-known paths)."""
+        """Every page the origin's sitemaps list: those robots.txt declares (``Sitemap:`` lines), else those at the
+        well-known paths (``/sitemap.xml``, ``/sitemap_index.xml``...: two dozen requests a site need not pay)."""
         logging.getLogger("usp").setLevel(logging.ERROR)  # a site without sitemaps is not a warning for us
-        tree = sitemap_tree_for_homepage(f"{origin}/", web_client=self.client)
+        declared = any(True for _ in self.robots(origin).sitemaps)
+        tree = sitemap_tree_for_homepage(f"{origin}/", web_client=self.client, use_known_paths=not declared)
         return [SitemapEntry(page.url, page.last_modified.isoformat() if page.last_modified else None)
                 for page in tree.all_pages()]
 
