@@ -347,20 +347,16 @@ def test_open_graph_values_are_whole_and_the_first_of_a_repeated_key_wins():
     assert og["og:image"] == image and len(image) > 370 and og["og:title"] == "First"
 
 
-def test_the_html_as_served_is_decoded_as_the_browser_decoded_it(options):
-    """Pages served without a charset in their Content-Type, in windows-1252: declared by <meta charset>, or not at all
-    (the browser falls back to windows-1252)."""
+def _capture_served(options, pages: dict[str, tuple[str, bytes]]) -> list[PageCapture]:
+    """Capture ``pages`` (path -> (Content-Type, body)), served as they are from 127.0.0.1 as host ``served.test``."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    bodies = {"/meta": '<html><head><meta charset="windows-1252"><title>Café crème</title></head><body><p>Déjà vu</p></body></html>',
-              "/none": "<html><head><title>Café crème</title></head><body><p>Déjà vu</p></body></html>"}
-
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            body = bodies[self.path].encode("cp1252")
+            content_type, body = pages[self.path]
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -371,45 +367,32 @@ def test_the_html_as_served_is_decoded_as_the_browser_decoded_it(options):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        site = f"http://latin.test:{server.server_address[1]}"
-        caps = capture_urls([site + path for path in bodies], dataclasses.replace(options, host_rules="MAP latin.test 127.0.0.1"))
+        site = f"http://served.test:{server.server_address[1]}"
+        return capture_urls([site + path for path in pages], dataclasses.replace(options, host_rules="MAP served.test 127.0.0.1"))
     finally:
         server.shutdown()
-    for cap in caps:
+
+
+def test_the_html_as_served_is_decoded_as_the_browser_decoded_it(options):
+    """Pages served without a charset in their Content-Type, in windows-1252: declared by <meta charset>, or not at all
+    (the browser falls back to windows-1252)."""
+    pages = {"/meta": '<html><head><meta charset="windows-1252"><title>Café crème</title></head><body><p>Déjà vu</p></body></html>',
+             "/none": "<html><head><title>Café crème</title></head><body><p>Déjà vu</p></body></html>"}
+    for cap in _capture_served(options, {path: ("text/html", html.encode("cp1252")) for path, html in pages.items()}):
         assert cap.ok, cap.error
         assert "Café crème" in cap.raw_html and "Déjà vu" in cap.raw_html, cap.url
         assert extract_record(get_profile("seo_optimizer"), cap)["title"] == "Café crème"
         assert PageView(cap).metadata["title"] == "Café crème"  # read from the HTML as served
 
 
-def test_axe_runs_its_act_rules_by_default_and_reports_what_needs_review(options, tmp_path):
+def test_axe_runs_its_act_rules_by_default_and_reports_what_needs_review(options):
     """The default rule set adds the rules axe maps to W3C ACT rules, experimental ones included
     (label-content-name-mismatch: a visible label missing from the accessible name); results axe cannot decide
     are reported per rule in review_rules."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     body = ("<html lang='en'><head><title>Form</title></head><body><main><h1>Form</h1>"
             "<button aria-label='Close dialog'>Send the form</button>"
-            "<p style='color:#777;background:url(x.png)'>Text over an image axe cannot judge</p></main></body></html>").encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        (cap,) = capture_urls([f"http://act.test:{server.server_address[1]}/"],
-                              dataclasses.replace(options, host_rules="MAP act.test 127.0.0.1"))
-    finally:
-        server.shutdown()
+            "<p style='color:#777;background:url(x.png)'>Text over an image axe cannot judge</p></main></body></html>")
+    (cap,) = _capture_served(options, {"/": ("text/html; charset=utf-8", body.encode())})
     row = extract_record(get_profile("accessibility_analyzer"), cap)
     assert "label-content-name-mismatch" in row["violation_rules"], row["violation_rules"]
     assert "color-contrast" in row["review_rules"], row["review_rules"]
