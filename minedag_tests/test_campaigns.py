@@ -150,8 +150,8 @@ def test_editing_a_campaign_re_extracts_from_stored_captures_without_loading_a_p
 
 def test_a_campaign_mines_the_pages_its_sources_list(site, data, tmp_path):
     """Sources: a URL file (relative to the campaign file) and a crawl's mined pages; the URL patterns narrow them."""
-    from minedag.crawl.frontier import Frontier
     from minedag.campaigns.model import UrlSource
+    from minedag.crawl.frontier import Frontier
     from minedag.crawl.run import frontier_path
     from minedag.settings import crawls_dir
 
