@@ -396,3 +396,27 @@ def test_axe_runs_its_act_rules_by_default_and_reports_what_needs_review(options
     row = extract_record(get_profile("accessibility_analyzer"), cap)
     assert "label-content-name-mismatch" in row["violation_rules"], row["violation_rules"]
     assert "color-contrast" in row["review_rules"], row["review_rules"]
+
+
+class _RecordedCapture:
+    """A capture that notes which of its fields are read."""
+
+    def __init__(self, capture: PageCapture):
+        object.__setattr__(self, "_capture", capture)
+        object.__setattr__(self, "fields_read", set())
+
+    def __getattr__(self, name: str):
+        self.fields_read.add(name)
+        return getattr(self._capture, name)
+
+
+def test_a_profile_reads_only_the_capture_fields_it_declares(captures):
+    """`MiningProfile.reads` is the contract: each profile alone, on every sample page, reads nothing else of the
+    capture (directly or through PageView), besides the page's identity (url, final_url)."""
+    for profile in all_profiles().values():
+        read: set[str] = set()
+        for cap in (c for c in captures.values() if c.ok):
+            recorded = _RecordedCapture(cap)
+            profile.extract(PageView(recorded))
+            read |= recorded.fields_read
+        assert read - {"url", "final_url"} <= set(profile.reads), (profile.name, sorted(read - set(profile.reads)))

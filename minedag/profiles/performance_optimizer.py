@@ -69,7 +69,8 @@ PROFILE = MiningProfile(
     name="performance_optimizer",
     version="2",
     description="Loading and runtime performance: Core Web Vitals, timing, requests, unused bytes, DOM size and compositing layers.",
-    reads=("navigation_timing", "paint", "cls", "network", "css_coverage", "js_coverage", "performance_metrics", "layers"),
+    reads=("navigation_timing", "paint", "cls", "network", "css_coverage", "js_coverage", "performance_metrics", "layers",
+           "dom_snapshot", "raw_html"),
     extract=extract,
     attributes=(
         Attribute("ttfb_ms", pa.float64(), "Time to first byte: navigation start to the first response byte (ms)."),

@@ -293,7 +293,8 @@ PROFILE = MiningProfile(
     name="seo_optimizer",
     version="4",
     description="Search-engine optimisation features of a page and Lighthouse's ten automated SEO audits.",
-    reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing"),
+    reads=("raw_html", "rendered_html", "response_headers", "status", "robots_txt", "axe", "navigation_timing",
+           "anchor_listeners", "mobile", "performance_metrics", "viewport"),
     extract=extract,
     attributes=(
         Attribute("title", pa.string(), "Text of the <title> element: the headline a search result shows.", required=True),

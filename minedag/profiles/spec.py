@@ -84,7 +84,7 @@ class MiningProfile:
     description: str
     attributes: tuple[Attribute, ...]
     extract: Callable[[Any], dict[str, Any]] = field(repr=False)
-    reads: tuple[str, ...] = ()  # PageCapture fields the profile reads (documentation and validation)
+    reads: tuple[str, ...] = ()  # PageCapture fields it reads, through PageView or not, besides url and final_url (tested)
 
     def validate(self) -> None:
         """Raise ``ProfileSpecError`` naming the problem if the spec is malformed."""

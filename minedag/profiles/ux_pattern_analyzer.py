@@ -214,7 +214,7 @@ PROFILE = MiningProfile(
     name="ux_pattern_analyzer",
     version="5",
     description="UX patterns a designer would name: layout, what is above the fold, navigation, overlays, sticky elements, tap targets and dark patterns.",
-    reads=("dom_snapshot", "layers", "mobile", "viewport"),
+    reads=("dom_snapshot", "layers", "mobile", "viewport", "raw_html", "rendered_html"),
     extract=extract,
     attributes=(
         Attribute("page_type", pa.string(), "What the page is: article, listing, product, home, form, docs, video, "

@@ -253,7 +253,7 @@ PROFILE = MiningProfile(
     name="workflow_predictor",
     version="3",
     description="What a user can do on the page: forms and their fields, calls to action, links onward and candidate action sequences.",
-    reads=("rendered_html", "dom_snapshot"),
+    reads=("rendered_html", "dom_snapshot", "raw_html"),
     extract=extract,
     attributes=(
         Attribute("forms", pa.string(), "JSON: each form with action, method, purpose, fields (name, type, required, validation, label) and submit text.",
