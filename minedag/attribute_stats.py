@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from minedag.profiles import all_profiles
+from minedag.profiles.record import is_present
 from minedag.store import Store
 
 
@@ -35,15 +36,14 @@ def attribute_stats(store: Store, urls: list[str] | None = None, samples: int = 
 def batch_coverage(rows: list[dict[str, Any]], attributes: list[str]) -> dict[str, float]:
     """Share of the successful ``rows`` that hold each attribute (same rule as the stored-record coverage)."""
     ok = [r for r in rows if r.get("ok")]
-    has = lambda v: v is not None and not (isinstance(v, str) and not v.strip())  # noqa: E731
-    return {a: round(sum(has(r.get(a)) for r in ok) / len(ok), 4) if ok else 0.0 for a in attributes}
+    return {a: round(sum(is_present(r.get(a)) for r in ok) / len(ok), 4) if ok else 0.0 for a in attributes}
 
 
 def _present(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Non-null and, for strings, non-empty (an empty list is a real observation: "no violations")."""
+    """``is_present`` over a column: non-null and, for strings, not blank."""
     valid = pc.is_valid(column)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return pc.and_(valid, pc.greater(pc.fill_null(pc.utf8_length(column), 0), 0))
+        return pc.and_(valid, pc.greater(pc.fill_null(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0), 0))
     return valid
 
 

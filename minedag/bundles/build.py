@@ -25,6 +25,7 @@ import minedag
 from minedag.bundles.columns import column_name, hf_feature, typed_column, yaml_features
 from minedag.bundles.near_duplicates import near_duplicates
 from minedag.functionalities import Functionality
+from minedag.profiles.record import is_present
 from minedag.store import CorruptFile, Store
 
 BUNDLE_FORMAT = "2"  # 2: typed nested columns named profile__attribute, constant columns left out
@@ -242,7 +243,7 @@ def _coverage(members: pd.DataFrame, f: Functionality) -> dict[str, float]:
     out = {}
     for q in f.attributes:
         col = members[q]
-        present = col.notna() & col.map(lambda v: not (isinstance(v, str) and not v.strip()))
+        present = col.notna() & col.map(is_present)
         out[q] = round(float(present.mean()), 4) if len(members) else 0.0
     return out
 

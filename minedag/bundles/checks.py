@@ -8,7 +8,11 @@ from typing import Any
 import pandas as pd
 
 from minedag.functionalities import Functionality
+from minedag.profiles.record import is_present
 
+# Every bundle check, by name (the blocking asset checks of ``training_bundle``), in the order they run.
+CHECK_NAMES = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate",
+               "no_input_alone_predicts_a_target", "domain_disjoint_splits")
 MAX_FAILURE_RATE = 0.25
 MIN_ROWS_FOR_LEAKS = 20  # fewer rows prove nothing either way
 
@@ -33,7 +37,7 @@ def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, s
     all_def = source.add_dataframe_asset("candidates").add_batch_definition_whole_dataframe("all")
     cleaned = members.copy()
     for q in f.required:  # an empty string is as missing as a null
-        cleaned[q] = cleaned[q].map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+        cleaned[q] = cleaned[q].map(lambda v: v if is_present(v) else None)
     cleaned = cleaned.astype({q: "object" for q in f.required})
     members_batch = batch_def.get_batch(batch_parameters={"dataframe": cleaned})
     everything = frame.assign(ok_rate=frame["ok"].astype(float))
@@ -65,6 +69,7 @@ def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, s
     overlap = members.groupby("site")["split"].nunique() if "split" in members else pd.Series(dtype=int)
     outcomes.append(CheckOutcome("domain_disjoint_splits", bool((overlap <= 1).all()), "no site is in two splits",
                                  {"sites_in_several_splits": overlap[overlap > 1].index.tolist()}))
+    assert tuple(o.name for o in outcomes) == CHECK_NAMES, "CHECK_NAMES lists every check, in order"
     return outcomes
 
 

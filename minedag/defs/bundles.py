@@ -3,6 +3,7 @@ from pathlib import Path
 import dagster as dg
 
 from minedag.bundles import build_bundle, publish
+from minedag.bundles.checks import CHECK_NAMES
 from minedag.bundles.publish import latest_version
 from minedag.defs.aggregation import PROFILE_KEYS, attribute_catalog, coverage_by_attribute, hourly
 from minedag.defs.metadata import image, md_table
@@ -15,9 +16,6 @@ FUNCTIONALITY_REGISTRY = functionalities()
 functionality_partitions = dg.StaticPartitionsDefinition(list(FUNCTIONALITY_REGISTRY))
 CAMPAIGN_KEYS = [dg.AssetKey(["campaigns", p.name.removeprefix("campaign_")])
                  for f in FUNCTIONALITY_REGISTRY.values() for p in f.campaign_profiles]
-
-CHECKS = ("required_attributes_present", "quality_scores_in_range", "unique_urls", "capture_failure_rate",
-          "no_input_alone_predicts_a_target", "domain_disjoint_splits")
 
 
 def _description() -> str:
@@ -36,7 +34,7 @@ def _description() -> str:
     group_name="bundles",
     kinds={"parquet", "json"},
     description=_description(),
-    check_specs=[dg.AssetCheckSpec(name, asset="training_bundle", blocking=True) for name in CHECKS],
+    check_specs=[dg.AssetCheckSpec(name, asset="training_bundle", blocking=True) for name in CHECK_NAMES],
     automation_condition=hourly,
 )
 def training_bundle(context: dg.AssetExecutionContext, store: StoreResource):

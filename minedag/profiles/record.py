@@ -53,10 +53,10 @@ def extract_record(profile: MiningProfile, capture: PageCapture, capture_id: str
             clean[attr.name] = None
             invalid += 1
             reasons.append(f"invalid value for {attr.name}")
-    missing = [name for name in profile.required if _empty(clean.get(name))]
+    missing = [name for name in profile.required if not is_present(clean.get(name))]
     reasons += [f"missing {name}" for name in missing]
     optional = [a.name for a in profile.attributes if not a.required]
-    absent = [name for name in optional if _empty(clean.get(name))]
+    absent = [name for name in optional if not is_present(clean.get(name))]
     score = (50 * (1 - len(missing) / max(1, len(profile.required)))
              + 10 * (1 - len(absent) / max(1, len(optional)))
              + 10 * (1 - invalid / len(profile.attributes)))
@@ -105,6 +105,7 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _empty(value: Any) -> bool:
-    """Missing: null or an empty string. An empty list is a real observation ("no violations")."""
-    return value is None or (isinstance(value, str) and not value.strip())
+def is_present(value: Any) -> bool:
+    """An attribute has a value: not null, and not an empty or blank string. An empty list is a real observation
+    ("no violations"). Quality scores, coverage, bundle checks and the catalog all count with this rule."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
