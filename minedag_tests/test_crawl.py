@@ -166,7 +166,8 @@ def test_the_crawl_sensor_walks_a_crawl_file_to_the_end_through_mining_runs(tmp_
         while True:
             ticks += 1
             assert ticks < 15, "the crawl did not finish"
-            context = dg.build_sensor_context(instance=instance, cursor=cursor, repository_def=repository)
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, repository_def=repository,
+                                              resources={"store": StoreResource()})
             result = crawl_sensor(context)
             if isinstance(result, dg.SkipReason):
                 break

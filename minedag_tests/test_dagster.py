@@ -186,7 +186,8 @@ def test_stale_remine_schedule_requests_the_stale_partitions_in_batches(data):
         store.put_capture(PageCapture(url=url, ok=True, status=200, captured_at=when))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("urls", urls + ["http://shop.test/never-captured"])
-        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 11, 23, 3, tzinfo=UTC))
+        ctx = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 11, 23, 3, tzinfo=UTC),
+                                        resources={"store": StoreResource(root=str(data / "store"))})
         requests = list(stale_remine_schedule(ctx))
         order = instance.get_dynamic_partitions("urls")
     requested = set()
@@ -223,7 +224,8 @@ def test_retry_sensor_backs_off_retries_transient_failures_and_gives_up_with_the
         order = instance.get_dynamic_partitions("urls")
 
         def tick(cursor):
-            return retry_failed_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+            return retry_failed_sensor(dg.build_sensor_context(instance=instance, cursor=cursor,
+                                                               resources={"store": StoreResource(root=str(data / "store"))}))
 
         first = tick(None)
         (request,) = first.run_requests

@@ -5,6 +5,7 @@ import dagster as dg
 import psutil
 
 from minedag.defs.partitions import HOST_TAG, MINING_BATCH, PID_TAG, url_partitions
+from minedag.defs.resources import StoreResource
 from minedag.mining import RANGE_END, RANGE_START, covering_ranges
 from minedag.settings import data_dir
 from minedag.urlfile import FilePosition, parse_lines, read_new_lines
@@ -87,19 +88,16 @@ def batched_requests(order: list[str], urls: set[str], key: str,
 
 @dg.schedule(cron_schedule="0 3 * * *", target=mining_selection, default_status=dg.DefaultScheduleStatus.RUNNING,
              description=f"Every night, re-mines pages whose last check is older than {STALE_AFTER_HOURS} h, in batches.")
-def stale_remine_schedule(context: dg.ScheduleEvaluationContext):
+def stale_remine_schedule(context: dg.ScheduleEvaluationContext, store: StoreResource):
     from datetime import UTC, datetime, timedelta
-
-    from minedag.settings import store_dir
-    from minedag.store import Store
 
     now = context.scheduled_execution_time or datetime.now(UTC)
     cutoff = (now - timedelta(hours=STALE_AFTER_HOURS)).isoformat(timespec="seconds")
     order = context.instance.get_dynamic_partitions(url_partitions.name)
-    store = Store(store_dir())
+    target = store.get()
     stale = set()
     for url in order:
-        pointer = store.latest(url)
+        pointer = target.latest(url)
         if pointer is None or pointer.fresh_as_of < cutoff:
             stale.add(url)
     if not stale:
@@ -116,19 +114,16 @@ RETRY_BASE_MINUTES = 10  # retry k is due RETRY_BASE_MINUTES * 2**(k-1) after th
 @dg.sensor(target=mining_selection, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
            description=f"Re-mines pages whose last capture failed for a transient reason, with exponential back-off "
                        f"({RETRY_BASE_MINUTES} min, doubling), at most {MAX_RETRIES} times; then leaves them failed.")
-def retry_failed_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResource) -> dg.SensorResult | dg.SkipReason:
     from datetime import UTC, datetime, timedelta
-
-    from minedag.settings import store_dir
-    from minedag.store import Store
 
     now = datetime.now(UTC)
     tried: dict[str, list] = json.loads(context.cursor) if context.cursor else {}  # url -> [retries, failed capture id]
     order = context.instance.get_dynamic_partitions(url_partitions.name)
-    store = Store(store_dir())
+    target = store.get()
     due, waiting, gave_up, cursor = set(), 0, [], {}
     for url in order:
-        pointer = store.latest(url)
+        pointer = target.latest(url)
         transient = pointer is not None and ((not pointer.ok and pointer.error_kind in TRANSIENT) or (pointer.status or 0) >= 500 or pointer.status == 429)
         if not transient:
             continue  # succeeded (or failed for good): forget it

@@ -6,9 +6,9 @@ from minedag.crawl.run import frontier_path
 from minedag.defs.automation import batched_requests, mining_selection
 from minedag.defs.metadata import md_table
 from minedag.defs.partitions import url_partitions
+from minedag.defs.resources import StoreResource
 from minedag.sample_site.server import sample_site_for
-from minedag.settings import crawls_dir, remember_network, store_dir
-from minedag.store import Store
+from minedag.settings import crawls_dir, remember_network
 
 BATCHES_IN_FLIGHT = 4  # per crawl: runs requested and not yet captured
 
@@ -41,12 +41,12 @@ crawl_job = dg.define_asset_job("crawl_report", selection=[crawl_frontier], exec
     description="Walks each crawl file in data/crawls/*.yaml: settles the pages its runs captured, follows their "
                 "links, and requests the next batches (new URLs become partitions), until the crawl is done.",
 )
-def crawl_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+def crawl_sensor(context: dg.SensorEvaluationContext, store: StoreResource) -> dg.SensorResult | dg.SkipReason:
     folder = crawls_dir()
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not files:
         return dg.SkipReason("no crawl files in data/crawls/*.yaml")
-    store = Store(store_dir())
+    target = store.get()
     order = list(context.instance.get_dynamic_partitions(url_partitions.name))
     known = set(order)
     batches: list[tuple[str, list[str]]] = []
@@ -62,7 +62,7 @@ def crawl_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Sk
         frontier = Frontier.load(where, spec.name)
         before = frontier.counts()
         with sample_site_for(rules, spec.seeds) as fetch_rules, fetcher(allow, fetch_rules) as sites:
-            crawler = Crawler(spec, store, sites, frontier)
+            crawler = Crawler(spec, target, sites, frontier)
             crawler.start()
             crawler.absorb(crawler.landed())
             in_flight = len(frontier.urls(("mining",))) // spec.batch
