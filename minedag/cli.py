@@ -392,7 +392,7 @@ def _run_campaign(campaign, args: argparse.Namespace) -> int:
     import dagster as dg
 
     from minedag.defs.partitions import url_partitions
-    from minedag.mining import QUIET, RANGE_END, RANGE_START, contiguous_ranges, mine
+    from minedag.mining import QUIET, contiguous_ranges, mine, range_tags
     from minedag.settings import crawls_dir, store_dir
     from minedag.store import Store
 
@@ -411,7 +411,7 @@ def _run_campaign(campaign, args: argparse.Namespace) -> int:
     job = dg.define_asset_job(f"campaign_{campaign.name}", selection=[dg.AssetKey(["campaigns", campaign.name])],
                               executor_def=dg.in_process_executor)
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
-    results = [resolved.execute_in_process(instance=instance, tags={RANGE_START: order[a], RANGE_END: order[b]},
+    results = [resolved.execute_in_process(instance=instance, tags=range_tags(order[a], order[b]),
                                            raise_on_error=False, run_config=QUIET)
                for a, b in contiguous_ranges(positions, campaign.batch_size)]
     summary = {"campaign": campaign.name, "pages": len(positions), "runs": len(results),

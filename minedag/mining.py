@@ -12,6 +12,11 @@ from minedag.urls import canonical_url
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The run tags that make one run cover the URL partitions from ``first`` to ``last`` (in partition order)."""
+    return {RANGE_START: first, RANGE_END: last}
 # Runs log to the instance (the UI shows everything); the console only gets warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -81,7 +86,7 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
     job = defs.resolve_job_def("mine")
     ranges = contiguous_ranges(positions, batch)
     for start, end in ranges:
-        tags = {RANGE_START: order[start], RANGE_END: order[end]}
+        tags = range_tags(order[start], order[end])
         results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET))
         if on_run:
             on_run(results[-1], len(ranges))
@@ -127,7 +132,7 @@ def mine_distributed(instance: dg.DagsterInstance, urls: Sequence[str], celery: 
     order = instance.get_dynamic_partitions(url_partitions.name)
     wanted = set(urls)
     ranges = contiguous_ranges(sorted(i for i, key in enumerate(order) if key in wanted), batch)
-    tags = [{RANGE_START: order[start], RANGE_END: order[end]} for start, end in ranges]
+    tags = [range_tags(order[start], order[end]) for start, end in ranges]
     # Runs that start together on a fresh database would each insert the pool's limit row and all but one
     # fail (a race in Dagster's SQL storage): create it once, here, before they start.
     instance.event_log_storage.initialize_concurrency_limit_to_default(BROWSER_POOL)

@@ -6,7 +6,7 @@ import psutil
 
 from minedag.defs.partitions import HOST_TAG, MINING_BATCH, PID_TAG, url_partitions
 from minedag.defs.resources import StoreResource
-from minedag.mining import RANGE_END, RANGE_START, covering_ranges
+from minedag.mining import covering_ranges, range_tags
 from minedag.settings import data_dir
 from minedag.urlfile import FilePosition, parse_lines, read_new_lines
 
@@ -52,7 +52,7 @@ def url_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
         dg.RunRequest(
             run_key=f"urls:{fresh[i]}:{len(fresh)}:{i}",
             asset_selection=list(mining_selection.resolve(context.repository_def.asset_graph)) if context.repository_def else None,
-            tags={RANGE_START: fresh[i], RANGE_END: fresh[min(i + MINING_BATCH, len(fresh)) - 1]},
+            tags=range_tags(fresh[i], fresh[min(i + MINING_BATCH, len(fresh)) - 1]),
         )
         for i in range(0, len(fresh), MINING_BATCH)
     ]
@@ -81,7 +81,7 @@ def batched_requests(order: list[str], urls: set[str], key: str,
                      asset_selection: list[dg.AssetKey] | None = None) -> list[dg.RunRequest]:
     """Runs that mine ``urls`` in batches of partition ranges (pages in between are re-checked, cheaply)."""
     position = {url: i for i, url in enumerate(order)}
-    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags={RANGE_START: order[start], RANGE_END: order[end]},
+    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags=range_tags(order[start], order[end]),
                           asset_selection=asset_selection)
             for start, end in covering_ranges([position[u] for u in urls if u in position], MINING_BATCH)]
 
