@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)
 export MINEDAG_DATA := $(CURDIR)/data
 
-.PHONY: setup browser demo test bench lint dev
+.PHONY: setup browser demo test test-fast goldens bench lint dev
 
 setup: $(STAMP) browser
 
@@ -32,6 +32,14 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest -q
+
+# The browser-free tests (profiles on golden captures, specs, bundles' pure parts): seconds, for every change.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+# Rewrite the golden captures through the real capture layer (after a change to it).
+goldens: setup
+	$(BIN)/python -m minedag_tests.goldens
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py

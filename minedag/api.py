@@ -17,9 +17,9 @@ from fastapi import Path as UrlPath
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from minedag.functionalities import FUNCTIONALITIES
+from minedag.functionalities import builtin_functionalities
 
-Functionality = Literal[tuple(f.name for f in FUNCTIONALITIES)]  # type: ignore[valid-type]
+Functionality = Literal[tuple(f.name for f in builtin_functionalities())]  # type: ignore[valid-type]
 MAX_ROWS, SQL_TIMEOUT_S = 1000, 10.0
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from minedag.errors import MinedagError
+
 # Colour and live bars only on a terminal (rich checks isatty, NO_COLOR and TERM); long lines never wrap in logs.
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -20,7 +22,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DEFAULT_URLS = "data/urls/sample.txt"
 
 
-class UsageError(Exception):
+class UsageError(MinedagError):
     """A bad argument; the message names the value and the fix."""
 
 

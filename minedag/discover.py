@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from minedag.functionalities import FUNCTIONALITIES, Functionality
+from minedag.errors import MinedagError
+from minedag.functionalities import Functionality, builtin_functionalities
+from minedag.profiles import all_profiles
 
 _STOP = set("""a an the to for of in on at by with and or from into my our your their i we you it is are be can could
 should would will do does how what which that this these those me us train training model models build make want need
@@ -24,7 +26,7 @@ website websites web site sites some any more most good best better improve impr
 _CUSTOM_RATIO = 0.75  # a second functionality this close to the first -> a multi-goal prompt: compose a custom list
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(MinedagError, ValueError):
     """The prompt cannot be answered; the message says why and how to rephrase it."""
 
 
@@ -57,9 +59,14 @@ def _document(f: Functionality) -> Counter[str]:
     return Counter(t for chunk in text for t in tokens(chunk))
 
 
-@cache
 def _index() -> _Index:
-    docs = {f.name: _document(f) for f in FUNCTIONALITIES}
+    return _index_of(tuple(all_profiles()))
+
+
+@cache
+def _index_of(_profiles: tuple[str, ...]) -> _Index:
+    """The BM25 index, built once per set of registered profiles (a profile's ``serves`` adds its words)."""
+    docs = {f.name: _document(f) for f in builtin_functionalities()}
     df: Counter[str] = Counter()
     for doc in docs.values():
         df.update(set(doc))
@@ -155,7 +162,7 @@ def describe(name: str, score: float = 1.0, coverage: dict[str, dict[str, Any]] 
     Raises:
         KeyError: no functionality is called ``name``.
     """
-    by_name = {f.name: f for f in FUNCTIONALITIES}
+    by_name = {f.name: f for f in builtin_functionalities()}
     if name not in by_name:
         raise KeyError(f"unknown functionality {name!r}; choose one of {sorted(by_name)}")
     f, coverage = by_name[name], current_coverage() if coverage is None else coverage
@@ -178,7 +185,7 @@ def _attribute(f: Functionality, qualified: str, coverage: dict[str, dict[str, A
 def _compose(prompt: str, ranked: list[tuple[str, float]], coverage: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Attributes across functionalities, scored by the functionality's fit plus word overlap with the prompt."""
     query = set(_correct([w for w in tokens(prompt) if "_" not in w]))
-    by_name = {f.name: f for f in FUNCTIONALITIES}
+    by_name = {f.name: f for f in builtin_functionalities()}
     scores: dict[str, float] = {}
     owner: dict[str, Functionality] = {}
     for name, fit in ranked:
@@ -203,7 +210,7 @@ def current_coverage() -> dict[str, dict[str, Any]]:
     from minedag.store import Store
 
     out: dict[str, dict[str, Any]] = {}
-    for f in FUNCTIONALITIES:
+    for f in builtin_functionalities():
         out.update({k: v for k, v in bundle_coverage(bundles_dir(), f.name).items() if k not in out})
     for name, stats in attribute_stats(Store(store_dir())).items():
         out.setdefault(name, stats | {"source": "records (not in a published bundle yet)"})

@@ -7,10 +7,11 @@ types and descriptions come from the profile specs, never written twice.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from minedag.profiles import Attribute, MiningProfile, all_profiles
+from minedag.profiles import Attribute, MiningProfile, ProfileSpecError, Serves, all_profiles
 
 if TYPE_CHECKING:
     from minedag.campaigns import Campaign
@@ -283,8 +284,34 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
 )
 
 
+def builtin_functionalities() -> tuple[Functionality, ...]:
+    """The eight built-in functionalities, each with the attributes registered profiles declare they serve
+    (``MiningProfile.serves``): a new profile's inputs are optional attributes, its targets targets.
+
+    Raises:
+        ProfileSpecError: a profile serves a functionality that does not exist.
+    """
+    served: dict[str, list[tuple[MiningProfile, Serves]]] = {}
+    for profile in all_profiles().values():
+        for use in profile.serves:
+            served.setdefault(use.functionality, []).append((profile, use))
+    unknown = sorted(set(served) - {f.name for f in FUNCTIONALITIES})
+    if unknown:
+        raise ProfileSpecError(f"profiles {sorted(p.name for n in unknown for p, _u in served[n])} serve unknown functionalities "
+                               f"{unknown}; choose from {[f.name for f in FUNCTIONALITIES]}")
+    extended = []
+    for f in FUNCTIONALITIES:
+        for profile, use in served.get(f.name, ()):
+            inputs, targets = ([f"{profile.name}.{a}" for a in names] for names in (use.inputs, use.targets))
+            f = dataclasses.replace(f, model_types=tuple(dict.fromkeys([*f.model_types, profile.name])),
+                                    optional=tuple(dict.fromkeys([*f.optional, *inputs, *targets])),
+                                    targets=tuple(dict.fromkeys([*f.targets, *targets])))
+        extended.append(f)
+    return tuple(extended)
+
+
 def functionalities() -> dict[str, Functionality]:
-    """The eight built-in functionalities, then those campaign files declare (``bundle:``).
+    """The built-in functionalities (``builtin_functionalities``), then those campaign files declare (``bundle:``).
 
     Raises:
         CampaignError: a campaign's bundle names an attribute that does not exist, or a built-in's name.
@@ -292,7 +319,7 @@ def functionalities() -> dict[str, Functionality]:
     from minedag.campaigns import load_all
     from minedag.settings import campaigns_dir
 
-    registry = {f.name: f for f in FUNCTIONALITIES}
+    registry = {f.name: f for f in builtin_functionalities()}
     for campaign in load_all(campaigns_dir()):
         if campaign.bundle is not None:
             f = campaign_functionality(campaign)
@@ -339,7 +366,7 @@ def get_functionality(name: str) -> Functionality:
 
 def validate() -> None:
     """Every attribute named by a functionality exists in a profile it draws from (raises ``KeyError``)."""
-    for f in FUNCTIONALITIES:
+    for f in builtin_functionalities():
         for qualified in f.attributes + f.targets:
             f.attribute(qualified)
             if qualified.split(".")[0] not in f.model_types:

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from minedag.errors import MinedagError
+
 DEPLOY_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "dagster.yaml"
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
-class PostgresUnreachable(RuntimeError):
+class PostgresUnreachable(MinedagError, RuntimeError):
     pass
 
 

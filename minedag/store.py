@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from minedag.capture.model import PageCapture, PreviousCapture
+from minedag.errors import MinedagError
 from minedag.urls import url_id
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ COMPACT_AFTER = 64  # record batch files per profile before they are compacted i
 UNREADABLE = (EOFError, gzip.BadGzipFile, ValueError, TypeError, KeyError, zlib.error, pa.ArrowException)
 
 
-class CorruptFile(Exception):
+class CorruptFile(MinedagError):
     """A store file could not be read; it has been quarantined (the message says where and why)."""
 
 

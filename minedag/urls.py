@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import ada_url
 from w3lib.url import canonicalize_url
 
+from minedag.errors import MinedagError
+
 __all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "site_of", "url_id"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -37,7 +39,7 @@ SECRET_PARAMS = ("access_token", "api_key", "apikey", "auth", "auth_token", "cli
                  "x-amz-signature", "x-goog-credential", "x-goog-signature")
 
 
-class InvalidURL(ValueError):
+class InvalidURL(MinedagError, ValueError):
     """A URL that minedag will not mine; the message says why and how to fix it."""
 
 

@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from minedag.errors import MinedagError
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class ConfigFileError(ValueError):
+class ConfigFileError(MinedagError, ValueError):
     """A YAML file that cannot be used; one line per problem: ``file:line N: field: what is wrong``."""
 
 

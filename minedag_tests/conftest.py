@@ -9,6 +9,15 @@ from minedag.capture.politeness import PolitenessRules
 from minedag.sample_site.server import SiteServer
 from minedag.store import Store
 
+# A test that asks for one of these drives a real Chromium (through the sample site): it is `slow`.
+_BROWSER_FIXTURES = {"site", "options", "captures"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_dagster_context():

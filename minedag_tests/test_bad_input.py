@@ -3,7 +3,11 @@
 import dataclasses
 import time
 
+import pytest
+
 from minedag.capture import capture_urls
+
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
 HOSTILE = {
     "http://lab.test/hang": "timeout",

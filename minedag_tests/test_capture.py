@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
 def test_response_redirect_and_status(captures):
     redirected = captures["http://shop.test/old-catalog"]

@@ -16,6 +16,8 @@ from minedag.mining import mine, mine_distributed
 from minedag.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 from minedag.store import Store
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 REPO = Path(__file__).resolve().parents[1]
 URLS = ["http://shop.test/", "http://shop.test/products/terra-mug", "http://shop.test/checkout",
         "http://people.test/signup", "http://blog.test/posts/accessible-forms", "http://docs.test/guides/orders-api"]

@@ -80,6 +80,7 @@ def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_a_crawl_from_one_seed_mines_exactly_the_in_scope_pages_within_budget(tmp_path, crawl_site):
     out = run_cli(tmp_path, "crawl", "http://crawl.test/", "--max-pages", "9", "--json",
                   "--allow-hosts", "*.test", "--host-rules", crawl_site.host_rules)
@@ -138,6 +139,7 @@ def test_site_scope_takes_subdomains_and_host_scope_does_not():
     assert host.why_out("https://blog.example.com/x") is not None and host.why_out("https://www.example.com/y") is None
 
 
+@pytest.mark.slow
 def test_a_redirect_into_a_robots_disallowed_url_is_not_kept(crawl_site):
     from minedag.capture import CaptureOptions, capture_urls
 
@@ -147,6 +149,7 @@ def test_a_redirect_into_a_robots_disallowed_url_is_not_kept(crawl_site):
     assert cap.rendered_html == "" and cap.raw_html == "" and cap.redirect_chain[0]["status"] == 301
 
 
+@pytest.mark.slow
 def test_the_crawl_sensor_walks_a_crawl_file_to_the_end_through_mining_runs(tmp_path, crawl_site, data):
     """The daemon's path: a crawl file in data/crawls/, one sensor tick at a time, each requested run executed."""
     from minedag.defs.capture import page_capture

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from minedag.defs.automation import url_file_sensor
 from minedag.defs.capture import page_capture
@@ -16,6 +17,8 @@ from minedag.defs.profiles import mining_profiles
 from minedag.defs.resources import BrowserResource, StoreResource
 from minedag.mining import mine
 from minedag.store import Store
+
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
 URLS = ["http://shop.test/", "http://shop.test/products/terra-mug", "http://blog.test/posts/design-tokens",
         "http://people.test/users/grace", "http://docs.test/guides/orders-api", "http://app.test/missing", "http://lab.test/pdf"]

@@ -6,11 +6,14 @@ import socket
 import threading
 import time
 
+import pytest
+
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import Guard, GuardProxy, HostRules
 from minedag.capture.model import PreviousCapture
 from minedag.urls import UrlPolicy
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
 def dripping_server() -> tuple[int, threading.Event]:
     """Answers with headers and then one body byte a second, for ever (until stopped)."""

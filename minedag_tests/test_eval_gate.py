@@ -7,6 +7,8 @@ import pytest
 
 from minedag.evaluation import gate
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 CORPUS = Path(os.environ.get("MINEDAG_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 

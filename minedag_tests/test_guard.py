@@ -122,6 +122,7 @@ def _options(attack, **extra) -> CaptureOptions:
                           resolver=resolver, nav_timeout_s=10, capture_timeout_s=30, **extra)
 
 
+@pytest.mark.slow
 def test_no_route_from_an_allowed_page_reaches_a_refused_address(attack):
     paths = ["/r302", "/r307", "/v6", "/meta", "/script-nav", "/subresources", "/rebind"]
     caps = {c.url.removeprefix("http://a.test"): c for c in capture_urls([f"http://a.test{p}" for p in paths],
@@ -146,6 +147,7 @@ def test_no_route_from_an_allowed_page_reaches_a_refused_address(attack):
     assert rebound and all("127.0.0.2" in str(e["reason"]) for e in rebound if e["kind"] == "refused")
 
 
+@pytest.mark.slow
 def test_a_robots_txt_redirect_to_a_refused_address_is_not_followed(attack):
     opts = _options(attack, politeness=PolitenessRules(respect_robots=True))
     (cap,) = capture_urls(["http://a.test/fine"], opts)
@@ -153,6 +155,7 @@ def test_a_robots_txt_redirect_to_a_refused_address_is_not_followed(attack):
     assert all(listener.seen == [] for listener in attack["listeners"])
 
 
+@pytest.mark.slow
 def test_the_parser_differential_url_is_the_browsers_host(attack):
     raw = f"http://127.0.0.2:{attack['refused_port']}\\@a.test/"
     assert canonical_url(raw).startswith(f"http://127.0.0.2:{attack['refused_port']}/")
@@ -181,6 +184,7 @@ def test_host_rules_map_exclude_and_notfound():
         HostRules.parse("MAP onlytwo")
 
 
+@pytest.mark.slow
 def test_mine_from_the_command_line_with_allow_hosts_and_host_rules(attack):
     out = subprocess.run([sys.executable, "-m", "minedag.cli", "mine", "http://a.test/r302", "http://a.test/fine",
                           "--allow-hosts", "a.test", "--host-rules", f"MAP a.test 127.0.0.1:{attack['port']}",
@@ -192,6 +196,7 @@ def test_mine_from_the_command_line_with_allow_hosts_and_host_rules(attack):
     assert all(listener.seen == [] for listener in attack["listeners"])
 
 
+@pytest.mark.slow
 def test_the_guard_allows_what_it_should(attack):
     guard = Guard(UrlPolicy(("a.test",)), HostRules.parse(f"MAP a.test 127.0.0.1:{attack['port']}"))
     assert guard.target("a.test", 80) == ("127.0.0.1", attack["port"])
@@ -203,6 +208,7 @@ def test_the_guard_allows_what_it_should(attack):
     assert not cap.ok and cap.error_kind == "refused" and "--allow-hosts 'a.test'" in cap.error
 
 
+@pytest.mark.slow
 def test_control_the_same_pages_do_reach_the_listeners_when_their_addresses_are_allowed():
     site = _attack_site()
     attack = next(site)

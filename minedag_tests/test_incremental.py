@@ -15,6 +15,8 @@ from minedag.mining import mine
 from minedag.sample_site.server import SITE_ROOT, SiteServer
 from minedag.store import Store
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 PAGES = ["http://shop.test/", "http://shop.test/products/terra-mug", "http://blog.test/about",
          "http://docs.test/guides/webhooks", "http://app.test/pricing"]
 NO_ETAG = "http://lab.test/console-errors"  # served without validators: only the body hash can tell

@@ -14,6 +14,8 @@ import pytest
 
 from minedag.sample_site.server import SiteServer
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 REPO = Path(__file__).resolve().parents[1]
 PAGES = ["http://intranet.corp/", "http://intranet.corp/team", "http://intranet.corp/handbook"]
 

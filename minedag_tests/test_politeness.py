@@ -3,6 +3,8 @@
 import dataclasses
 import time
 
+import pytest
+
 from minedag.capture import capture_urls
 from minedag.capture.politeness import PolitenessRules
 
@@ -92,6 +94,7 @@ def _book_three(folder: str, host: str) -> list[float]:
     return slots
 
 
+@pytest.mark.slow
 def test_the_slot_book_spaces_slots_across_processes(tmp_path):
     import multiprocessing
 

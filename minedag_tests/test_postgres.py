@@ -18,6 +18,8 @@ import pytest
 from minedag.mining import mine, register_urls, request_backfill
 from minedag.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from minedag.defs.automation import reap_dead_runs
 from minedag.defs.partitions import BROWSER_POOL, PID_TAG
+
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
 REPO = Path(__file__).resolve().parents[1]
 MINE_A_HANGING_PAGE = """

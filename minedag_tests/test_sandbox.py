@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 PROBE = Path(__file__).with_name("sandbox_probe.py")
 # Run as nobody, keeping only the right to read any file: a checkout (and its venv) may sit in a private folder
 # (a CI clone under mktemp -d, /root). Chromium's sandbox is unaffected: it is what the test checks.

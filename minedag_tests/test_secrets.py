@@ -61,6 +61,7 @@ def secret_site():
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_no_planted_secret_survives_anywhere(secret_site, tmp_path, monkeypatch):
     monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "data"))
     browser = BrowserResource(host_rules=f"MAP secrets.test 127.0.0.1:{secret_site}", allow_hosts=["secrets.test"],

@@ -17,6 +17,8 @@ from playwright.sync_api import sync_playwright
 
 from minedag.capture.chromium import CLOSED_NETWORK_FLAGS, find_chromium
 
+pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 MINED = ["http://shop.test/", "http://blog.test/posts/design-tokens", "http://people.test/signup", "http://docs.test/",

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import minedag
 from minedag.bundles.columns import column_name, hf_feature, typed_column, yaml_features
 from minedag.bundles.near_duplicates import near_duplicates
+from minedag.errors import MinedagError
 from minedag.functionalities import Functionality
 from minedag.profiles.record import is_present
 from minedag.store import CorruptFile, Store
@@ -40,7 +41,7 @@ _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.bool_(
 _KEY_COLUMNS = ("url", "site", "ok", "error", "status", "quality", "capture_id", "capture_hash", "captured_at", "profile_version")
 
 
-class LeakingConfiguration(ValueError):
+class LeakingConfiguration(MinedagError, ValueError):
     """A functionality has an input that derives from one of its targets (or decides it)."""
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from minedag.errors import MinedagError
 from minedag.profiles import Attribute
 
 SEPARATOR = "__"  # seo_optimizer.title -> seo_optimizer__title (Hugging Face tooling mishandles dots)
 
 
-class Mismatch(ValueError):
+class Mismatch(MinedagError, ValueError):
     """A decoded value does not have the attribute's declared type."""
 
 

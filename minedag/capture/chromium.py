@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
+
+from minedag.errors import MinedagError
 
 # In order of preference after $MINEDAG_CHROMIUM. /usr/bin/chromium is Debian's wrapper script (adds flags).
 CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -24,7 +25,7 @@ CLOSED_NETWORK_FLAGS = (
 )
 
 
-class ChromiumNotFound(RuntimeError):
+class ChromiumNotFound(MinedagError, RuntimeError):
     """No usable Chromium; the message says how to install one."""
 
 
@@ -75,14 +76,3 @@ def sandbox_allowed() -> bool:
     if os.environ.get("MINEDAG_SANDBOX", "").lower() in ("off", "0", "false"):
         return False
     return hasattr(os, "geteuid") and os.geteuid() != 0
-
-
-def describe() -> str:
-    """A one-line description of the browser minedag would use (for ``minedag doctor`` and errors)."""
-    path = find_chromium()
-    if path:
-        return path
-    if playwright_has_browser():
-        return "Playwright's managed Chromium"
-    apt = "apt-get install -y chromium" if shutil.which("apt-get") else "install Chromium"
-    raise ChromiumNotFound(f"no Chromium found: {apt}, set MINEDAG_CHROMIUM, or run `playwright install chromium`")

@@ -5,146 +5,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import CDPSession, Page
 
-from minedag.capture.model import PageCapture
+from minedag.capture.model import COMPUTED_STYLES, PageCapture
 
-# Computed styles the profiles read (design system, components, UX). Order matters: DOMSnapshot
-# returns style values positionally.
-COMPUTED_STYLES = (
-    "display", "position", "visibility", "opacity", "color", "background-color", "font-family", "font-size",
-    "font-weight", "line-height", "margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top",
-    "padding-right", "padding-bottom", "padding-left", "gap", "border-radius", "box-shadow", "z-index",
-    "transform", "will-change", "animation-name", "transition-property", "cursor", "flex-direction",
-    "grid-template-columns", "overflow-x",
-)
+
+def page_script(name: str) -> str:
+    """A page-side function from ``capture/js/<name>.js`` (package data), without its leading comment lines."""
+    return _page_scripts()[name]
+
+
+@cache
+def _page_scripts() -> dict[str, str]:
+    folder = resources.files("minedag.capture") / "js"
+    return {f.name.removesuffix(".js"): "\n".join(line for line in f.read_text().splitlines() if not line.startswith("//"))
+            for f in folder.iterdir() if f.name.endswith(".js")}
+
 
 _AX_PROPERTIES = {"focusable", "focused", "disabled", "expanded", "checked", "selected", "required", "level",
                   "invalid", "hasPopup", "modal", "pressed", "readonly", "multiselectable", "url"}
 
-_PAGE_METRICS_JS = """
-async () => {
-  const buffered = (type) => new Promise((resolve) => {
-    const out = [];
-    try {
-      const po = new PerformanceObserver((list) => out.push(...list.getEntries()));
-      po.observe({type, buffered: true});
-      setTimeout(() => { out.push(...po.takeRecords()); po.disconnect(); resolve(out); }, 30);
-    } catch (e) { resolve(out); }
-  });
-  const [lcp, shifts] = await Promise.all([buffered('largest-contentful-paint'), buffered('layout-shift')]);
-  const nav = performance.getEntriesByType('navigation')[0];
-  const paint = {};
-  for (const e of performance.getEntriesByType('paint')) paint[e.name] = e.startTime;
-  if (lcp.length) paint['largest-contentful-paint'] = lcp[lcp.length - 1].startTime;
-  let cls = 0;
-  for (const s of shifts) if (!s.hadRecentInput) cls += s.value;
-  let depth = 0;
-  const walk = (el, d) => { if (d > depth) depth = d; for (const c of el.children) walk(c, d + 1); };
-  if (document.documentElement) walk(document.documentElement, 1);
-  const css = {customProperties: {}, media: [], sheets: 0, blocked: 0};
-  for (const sheet of document.styleSheets) {
-    css.sheets++;
-    let rules;
-    try { rules = sheet.cssRules; } catch (e) { css.blocked++; continue; }
-    const visit = (list) => {
-      for (const rule of list) {
-        if (rule.media && rule.conditionText !== undefined) { css.media.push(rule.conditionText); visit(rule.cssRules); }
-        else if (rule.style && rule.selectorText) {
-          for (const name of rule.style) if (name.startsWith('--') && Object.keys(css.customProperties).length < 500)
-            css.customProperties[name] = rule.style.getPropertyValue(name).trim();
-        }
-      }
-    };
-    visit(rules);
-  }
-  const t = nav ? nav.toJSON() : {};
-  const timing = {};
-  for (const k of ['startTime','redirectStart','redirectEnd','fetchStart','domainLookupStart','domainLookupEnd',
-                   'connectStart','connectEnd','requestStart','responseStart','responseEnd','domInteractive',
-                   'domContentLoadedEventStart','domContentLoadedEventEnd','domComplete','loadEventStart',
-                   'loadEventEnd','transferSize','encodedBodySize','decodedBodySize','redirectCount'])
-    if (typeof t[k] === 'number') timing[k] = t[k];
-  // Out-links as the browser resolved them (base href included), with their rel, for crawling.
-  const links = [], seen = new Set();
-  for (const a of document.querySelectorAll('a[href], area[href]')) {
-    if (typeof a.href !== 'string' || seen.has(a.href + ' ' + a.rel) || links.length >= 5000) continue;
-    seen.add(a.href + ' ' + a.rel);
-    links.push([a.href, (a.rel || '').toLowerCase()]);
-  }
-  const robots = document.querySelector('meta[name="robots" i]');
-  return {timing, paint, cls, depth, css, links, robotsMeta: robots ? (robots.content || '').toLowerCase() : '',
-          scrollWidth: document.documentElement ? document.documentElement.scrollWidth : 0,
-          scrollHeight: document.documentElement ? document.documentElement.scrollHeight : 0};
-}
-"""
 
 # Above this many links and controls axe's target-size and link-in-text-block rules are skipped (and listed in
 # ``axe["skipped"]``): they compare each target with the others, 46 s on a page with 3,000 links.
 AXE_QUADRATIC_LIMIT = 1000
 
-_AXE_RUN_JS = """
-async ({rules, iframes, passNodes, quadraticLimit}) => {
-  const QUADRATIC_RULES = ['target-size', 'link-in-text-block'];
-  if (typeof axe === 'undefined') return {error: 'axe-core was not injected'};
-  const framed = iframes && document.querySelector('iframe, frame') !== null;  // frame messaging only when needed
-  const options = {iframes: framed, frameWaitTime: 3000, elementRef: false};
-  if (!passNodes) options.resultTypes = ['violations', 'incomplete'];  // axe then keeps one passing node per rule
-  // These rules compare every target with every other (46 s for 3,000 links): skipped on pages with more.
-  const targets = document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [role=link]').length;
-  const skipped = rules.length || targets <= quadraticLimit ? [] : QUADRATIC_RULES.map((id) => ({id,
-    reason: `${targets} links and controls, above ${quadraticLimit}: this rule's cost grows with their square`}));
-  if (!rules.length) {  // axe's default rules, plus every rule mapped to a W3C ACT rule (experimental ones too)
-    const act = axe.getRules().filter((r) => (r.actIds || []).length || r.tags.includes('ACT'));
-    options.rules = Object.fromEntries(act.map((r) => [r.ruleId, {enabled: true}]));
-  }
-  for (const s of skipped) (options.rules = options.rules || {})[s.id] = {enabled: false};
-  if (rules.length) {  // rule ids or tags; 'all' = every rule axe ships, experimental and deprecated ones included
-    const known = axe.getRules().map((r) => r.ruleId);
-    const unknown = rules.filter((x) => x !== 'all' && !known.includes(x) && !axe.getRules([x]).length);
-    if (unknown.length) return {error: `unknown axe rules or tags: ${unknown.join(', ')}`};
-    const ids = rules.flatMap((x) => x === 'all' ? known : known.includes(x) ? [x] : axe.getRules([x]).map((r) => r.ruleId));
-    options.runOnly = {type: 'rule', values: [...new Set(ids)]};
-  }
-  const r = await axe.run(document, options);
-  const node = (n) => ({target: n.target.map(String), html: (n.html || '').slice(0, 300), impact: n.impact || null,
-                        summary: (n.failureSummary || '').slice(0, 300)});
-  const full = (rule) => ({id: rule.id, impact: rule.impact || null, tags: rule.tags, help: rule.help, nodes: rule.nodes.map(node)});
-  return {engine: r.testEngine.version, violations: r.violations.map(full), incomplete: r.incomplete.map(full),
-          passes: r.passes.map((p) => passNodes ? {id: p.id, tags: p.tags, count: p.nodes.length,
-            targets: p.nodes.slice(0, 50).map((n) => n.target.map(String))} : {id: p.id, tags: p.tags}),
-          inapplicable: r.inapplicable.map((p) => p.id), skipped};
-}
-"""
 
-MOBILE_JS = """
-() => {
-  const vw = window.innerWidth;
-  const out = {viewportWidth: vw, scrollWidth: document.documentElement.scrollWidth, smallTapTargets: 0, tapTargets: 0,
-               smallText: 0, textNodes: 0, visibleMenuToggle: false, fixedElements: 0};
-  for (const el of document.querySelectorAll('a[href], button, input, select, textarea, [role=button], [onclick]')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    out.tapTargets++;
-    if (r.width < 48 || r.height < 48) out.smallTapTargets++;
-    const label = ((el.getAttribute('aria-label') || '') + ' ' + (el.className || '')).toLowerCase();
-    if (/menu|hamburger|nav-toggle/.test(label)) out.visibleMenuToggle = true;
-  }
-  for (const el of document.querySelectorAll('p, li, td, span, a, label')) {
-    if (!el.textContent.trim()) continue;
-    out.textNodes++;
-    if (parseFloat(getComputedStyle(el).fontSize) < 12) out.smallText++;
-  }
-  for (const el of document.querySelectorAll('body *')) {
-    const p = getComputedStyle(el).position;
-    if (p === 'fixed' || p === 'sticky') out.fixedElements++;
-  }
-  return out;
-}
-"""
 
 
 def axe_source() -> tuple[str, str]:
@@ -213,8 +104,8 @@ class PageProbe:
             cdp.send("Performance.getMetrics"),
             cdp.send("Profiler.takePreciseCoverage"),
             cdp.send("CSS.stopRuleUsageTracking"),
-            self.page.evaluate(_PAGE_METRICS_JS),
-            self.page.evaluate(_AXE_RUN_JS, self.axe_options) if self.axe else _none(),
+            self.page.evaluate(page_script("page_metrics")),
+            self.page.evaluate(page_script("axe_run"), self.axe_options) if self.axe else _none(),
             self._anchor_listeners(),
             return_exceptions=True,
         )

@@ -24,7 +24,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
 from minedag.capture.chromium import find_chromium, launch_args, sandbox_allowed
-from minedag.capture.collectors import MOBILE_JS, PageProbe, axe_source
+from minedag.capture.collectors import PageProbe, axe_source, page_script
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import (
     GUARD_HEADER,
@@ -552,7 +552,7 @@ class Capturer:
         page = await sc.context.new_page()
         try:
             await page.goto(url, wait_until="load", timeout=self.options.nav_timeout_s * 1000)
-            return await page.evaluate(MOBILE_JS)
+            return await page.evaluate(page_script("mobile"))
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(page.close(), 5)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from urllib.parse import urlsplit
 
+from minedag.errors import MinedagError
 from minedag.urls import IPAddress, UrlPolicy
 
 __all__ = ["GUARD_HEADER", "Guard", "GuardProxy", "HostRules", "Listener", "Refusal"]
@@ -45,7 +46,7 @@ _CHUNK = 65536
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
-class Refusal(Exception):
+class Refusal(MinedagError):
     """A connection the guard will not open: ``kind`` is ``refused`` (policy), ``no_such_host`` (the name does
     not exist: a permanent failure), ``dns`` (the lookup failed: worth a retry) or ``connection``."""
 

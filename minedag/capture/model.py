@@ -11,6 +11,17 @@ from typing import Any
 CAPTURE_SCHEMA_VERSION = 1
 
 
+# Computed styles the profiles read (design system, components, UX). Order matters: DOMSnapshot
+# returns style values positionally.
+COMPUTED_STYLES = (
+    "display", "position", "visibility", "opacity", "color", "background-color", "font-family", "font-size",
+    "font-weight", "line-height", "margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top",
+    "padding-right", "padding-bottom", "padding-left", "gap", "border-radius", "box-shadow", "z-index",
+    "transform", "will-change", "animation-name", "transition-property", "cursor", "flex-direction",
+    "grid-template-columns", "overflow-x",
+)
+
+
 @dataclass(frozen=True)
 class PreviousCapture:
     """What a re-mine needs to ask "changed since?" (ETag, Last-Modified) and to compare response bodies."""

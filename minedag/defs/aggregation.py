@@ -8,7 +8,7 @@ from minedag.attribute_stats import attribute_stats
 from minedag.bundles.links import aggregate_links, mermaid
 from minedag.defs.metadata import bar, distribution_cell, image, md_table
 from minedag.defs.resources import StoreResource
-from minedag.functionalities import FUNCTIONALITIES
+from minedag.functionalities import builtin_functionalities
 from minedag.plots import coverage_chart, link_graph
 from minedag.profiles import all_profiles
 from minedag.settings import data_dir
@@ -88,7 +88,7 @@ def attribute_catalog() -> dg.MaterializeResult:
     for name, profile in all_profiles().items():
         for attr in profile.attributes:
             q = f"{name}.{attr.name}"
-            users = [f for f in FUNCTIONALITIES if q in f.attributes]
+            users = [f for f in builtin_functionalities() if q in f.attributes]
             rows.append({"attribute": q, "type": attr.type_name, "description": attr.description, "profile": name,
                          "required_by_profile": attr.required, "functionalities": [f.name for f in users],
                          "model_kinds": sorted({k for f in users for k in f.model_kinds}),

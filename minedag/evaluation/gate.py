@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from minedag.errors import MinedagError
+
 FLOORS = Path(__file__).with_name("floors.json")
 
 
-class BelowFloor(AssertionError):
+class BelowFloor(MinedagError, AssertionError):
     """A score fell below its pinned floor."""
 
 

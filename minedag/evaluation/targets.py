@@ -63,10 +63,10 @@ def _evidence(target: str) -> tuple[str, str, tuple[str, ...]]:
 
 def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:
     """One row per functionality target: its kind and this run's scores of it (a missing score: not run)."""
-    from minedag.functionalities import FUNCTIONALITIES
+    from minedag.functionalities import builtin_functionalities
 
     rows = []
-    for f in FUNCTIONALITIES:
+    for f in builtin_functionalities():
         for target in f.targets:
             kind, _how, metrics = _evidence(target)
             rows.append({"target": target, "functionality": f.name, "kind": kind,

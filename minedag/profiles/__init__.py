@@ -1,19 +1,21 @@
 """The mining profiles: one module per profile, each exporting ``PROFILE``; discovered, validated, registered.
 
-Adding a profile = adding one module here whose ``PROFILE`` is a ``MiningProfile``.
+Adding a profile = adding one module here whose ``PROFILE`` is a ``MiningProfile`` (``serves`` takes it to bundles
+and discovery), or to a package of your own named in ``MINEDAG_PROFILE_PACKAGES`` (comma-separated module names).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from functools import cache
 
 from minedag.profiles.record import extract_record
-from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError, entries, record
+from minedag.profiles.spec import Attribute, MiningProfile, ProfileSpecError, Serves, entries, record
 
-__all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "all_profiles", "entries", "extract_record", "get_profile",
-           "record"]
+__all__ = ["Attribute", "MiningProfile", "ProfileSpecError", "Serves", "all_profiles", "entries", "extract_record",
+           "get_profile", "record"]
 
 _INFRASTRUCTURE = {"spec", "record", "page", "page_type"}
 
@@ -42,8 +44,18 @@ def discover(package: str = __name__) -> dict[str, MiningProfile]:
 
 @cache
 def all_profiles() -> dict[str, MiningProfile]:
-    """Every registered profile, by name (sorted)."""
-    return discover()
+    """Every registered profile, by name: minedag's, then those of ``MINEDAG_PROFILE_PACKAGES``.
+
+    Raises:
+        ProfileSpecError: as ``discover``, or a package's profile takes the name of another package's.
+    """
+    found = discover()
+    for package in filter(None, (p.strip() for p in os.environ.get("MINEDAG_PROFILE_PACKAGES", "").split(","))):
+        for name, profile in discover(package).items():
+            if name in found:
+                raise ProfileSpecError(f"profile {name!r} of {package} has the name of a profile already registered")
+            found[name] = profile
+    return found
 
 
 def get_profile(name: str) -> MiningProfile:

@@ -13,10 +13,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from minedag.capture.collectors import COMPUTED_STYLES
-from minedag.capture.model import PageCapture
+from minedag.capture.model import COMPUTED_STYLES, PageCapture
 
-INTERACTIVE_TAGS = {"a", "button", "input", "select", "textarea", "summary"}
 INTERACTIVE_ROLES = {"button", "link", "checkbox", "radio", "textbox", "combobox", "menuitem", "tab", "switch",
                      "searchbox", "slider", "spinbutton", "option", "listbox"}
 
@@ -96,10 +94,6 @@ class PageView:
             out[i] = Element(i, s(name_index).lower(), {s(flat[k]): s(flat[k + 1]) for k in range(0, len(flat) - 1, 2)},
                              parents[i], backend[i], styles_by_node.get(i, {}), bounds_by_node.get(i))
         return list(out.values())
-
-    @cached_property
-    def by_backend_id(self) -> dict[int, Element]:
-        return {e.backend_id: e for e in self.elements}
 
     @cached_property
     def ax_nodes(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.capture.model import PageCapture
+from minedag.errors import MinedagError
 
 # Columns every profile record has, before its own attributes.
 BASE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
@@ -39,7 +40,7 @@ def entries(value: pa.DataType) -> pa.ListType:
     return pa.list_(pa.struct([("key", pa.string()), ("value", value)]))
 
 
-class ProfileSpecError(ValueError):
+class ProfileSpecError(MinedagError, ValueError):
     """A profile spec is invalid (bad name, duplicate attribute, wrong attribute count...)."""
 
 
@@ -76,8 +77,28 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class Serves:
+    """Which attributes of a profile a functionality's bundles use, and in which role.
+
+    Args:
+        functionality: a built-in functionality's name (``ux_pattern_recognition``...).
+        inputs: attribute names the bundle adds as inputs.
+        targets: attribute names the bundle adds as targets; a target is trained on only once it is measured
+            (``minedag.evaluation.targets``), until then it is an input.
+    """
+
+    functionality: str
+    inputs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MiningProfile:
-    """A mining profile: a model type whose records train one or more functionalities."""
+    """A mining profile: a model type whose records train one or more functionalities.
+
+    ``serves`` declares the functionalities it feeds: with it, a new profile reaches bundles and discovery without
+    an edit to ``minedag.functionalities`` (the eight built-in profiles are listed there).
+    """
 
     name: str
     version: str
@@ -85,6 +106,7 @@ class MiningProfile:
     attributes: tuple[Attribute, ...]
     extract: Callable[[Any], dict[str, Any]] = field(repr=False)
     reads: tuple[str, ...] = ()  # PageCapture fields it reads, through PageView or not, besides url and final_url (tested)
+    serves: tuple[Serves, ...] = ()
 
     def validate(self) -> None:
         """Raise ``ProfileSpecError`` naming the problem if the spec is malformed."""
@@ -112,6 +134,12 @@ class MiningProfile:
                 raise ProfileSpecError(f"attribute {self.name}.{attr.name} has classes but type {attr.type}; "
                                        "classes label a string or a list of strings")
             seen.add(attr.name)
+        own = {a.name for a in self.attributes}
+        for use in self.serves:
+            unknown_attrs = [a for a in (*use.inputs, *use.targets) if a not in own]
+            if unknown_attrs or not (use.inputs or use.targets):
+                raise ProfileSpecError(f"profile {self.name!r} serves {use.functionality!r} with unknown attributes "
+                                       f"{unknown_attrs or 'none'}; name some of {sorted(own)}")
         fields = {f.name for f in PageCapture.__dataclass_fields__.values()}
         unknown = [r for r in self.reads if r not in fields]
         if unknown:

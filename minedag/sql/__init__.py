@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from minedag.errors import MinedagError
+
 VIEWS = Path(__file__).parent / "views"
 ORDER = ("captures.sql", "bundles.sql", "aggregates.sql", "summaries.sql")
 
@@ -119,7 +121,7 @@ def build_warehouse(target: Path, roots: Roots | None = None) -> Catalog:
     return catalog
 
 
-class QueryError(ValueError):
+class QueryError(MinedagError, ValueError):
     """A query that failed, was refused or ran out of time; the message says which and why."""
 
 

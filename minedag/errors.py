@@ -1,0 +1,15 @@
+"""The one root of the errors minedag raises on purpose."""
+
+
+class MinedagError(Exception):
+    """Base of every error minedag raises on purpose; catch it to catch all of them. Each also keeps the standard
+    base that says what kind of problem it is, so ``except ValueError`` still works where it did.
+
+    - bad input a user can fix (``ValueError``): ``InvalidURL`` (a URL), ``ConfigFileError`` with ``CampaignError``
+      and ``CrawlError`` (a YAML file: file, line and fix), ``ProfileSpecError`` (a profile's spec), ``QueryError``
+      (SQL), ``DiscoveryError`` (a prompt), ``LeakingConfiguration`` (a functionality whose inputs leak a target),
+      ``Mismatch`` (a value that does not fit its bundle column), ``UsageError`` (the command line);
+    - the environment: ``ChromiumNotFound``, ``PostgresUnreachable`` (``RuntimeError``), ``Refusal`` (the network
+      guard will not open a connection), ``CorruptFile`` (a store file was quarantined);
+    - quality: ``BelowFloor`` (``AssertionError``: an accuracy score under its pinned floor).
+    """

@@ -1,0 +1,34 @@
+"""content_extractor on golden captures: the main text as Markdown, its language, and the article's metadata."""
+
+import json
+
+from minedag.profiles import extract_record, get_profile
+from minedag_tests.goldens import golden_record, html_capture
+
+
+def test_the_main_text_as_markdown_its_language_and_the_article_metadata():
+    from minedag.sample_site.build import POSTS, USERS
+
+    (_pid, _slug, title, author_id, date, summary) = next(p for p in POSTS if p[1] == "accessible-forms")
+    author = USERS[author_id - 1][2]
+    post = golden_record("content_extractor", "http://blog.test/posts/accessible-forms")
+    assert post["ok"] and post["quality"] >= 90, post["quality_reasons"]
+    assert post["content_title"] == title  # <title> says "... — Northwind Blog"
+    assert post["author"] == author and post["published"] == date
+    assert post["language"] == "en"
+    text = post["main_text"]
+    assert f"# {title}" in text and summary in text  # Markdown, headings kept
+    assert "Northwind" not in text  # the site's navigation and footer are boilerplate
+    assert json.loads(post["urls"])["canonical"] == "http://blog.test/posts/accessible-forms"
+    (posting,) = [v for v in json.loads(post["jsonld"]) if v["type"] == "BlogPosting"]
+    assert posting["headline"] == title and posting["author"] == [author] and posting["date_published"] == date
+
+
+def test_language_falls_back_to_the_header_then_the_text():
+    german = ("<main><h1>Das Wetter morgen</h1><p>Morgen wird es in Norddeutschland sonnig und warm, im Süden ziehen am "
+              "Nachmittag Gewitter auf. Die Temperaturen steigen auf bis zu dreißig Grad, in der Nacht kühlt es kaum ab.</p></main>")
+    profile = get_profile("content_extractor")
+    plain = html_capture(german, "http://lab.test/wetter", head="<title>Wetter</title>")
+    assert extract_record(profile, plain)["language"] == "de"  # no lang attribute: identified from the text
+    plain.response_headers = {"Content-Language": "de-AT"}
+    assert extract_record(profile, plain)["language"] == "de-AT"
