@@ -84,10 +84,10 @@ def test_a_crashing_renderer_is_recorded_and_the_next_page_is_fine(options):
         async with Capturer(options) as capturer:
             url = "http://lab.test/pending-image"  # committed, but its load event waits for an image that hangs
             task = asyncio.ensure_future(capturer.capture(url))
-            while ("lab.test", False) not in capturer._contexts or not capturer._contexts[("lab.test", False)].context.pages \
-                    or capturer._contexts[("lab.test", False)].context.pages[0].url != url:
+            while ("lab.test", False) not in capturer.pool.contexts or not capturer.pool.contexts[("lab.test", False)].context.pages \
+                    or capturer.pool.contexts[("lab.test", False)].context.pages[0].url != url:
                 await asyncio.sleep(0.05)
-            page = capturer._contexts[("lab.test", False)].context.pages[0]
+            page = capturer.pool.contexts[("lab.test", False)].context.pages[0]
             cdp = await page.context.new_cdp_session(page)
             await cdp.send("Page.enable")
             try:
@@ -111,9 +111,9 @@ def test_a_browser_that_dies_is_relaunched(options):
     async def run():
         async with Capturer(options) as capturer:
             first = await capturer.capture("http://shop.test/")
-            await capturer._browser.close()  # what a killed Chromium looks like to Playwright
+            await capturer.pool.browser.close()  # what a killed Chromium looks like to Playwright
             second = await capturer.capture("http://blog.test/")
-            return first, second, capturer.launches
+            return first, second, capturer.pool.launches
 
     first, second, launches = asyncio.run(run())
     assert first.ok and second.ok and launches == 2

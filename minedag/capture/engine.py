@@ -1,29 +1,27 @@
-"""The capture engine: one browser, one context per site (recycled), a bounded number of pages in flight."""
+"""One polite capture: guard and robots.txt first, then one navigation with every collector, in a pooled tab.
+
+``Capturer`` ties the pieces together: the browser pool (``pool``), the site scheduler (``scheduler``), the guard
+proxy (``guard``), politeness and the renderer watchdog.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
 import contextlib
-import functools
 import hashlib
-import importlib.metadata
 import logging
-import os
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright, async_playwright
+from playwright.async_api import Browser
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
-from minedag.capture.chromium import find_chromium, launch_args, sandbox_allowed
 from minedag.capture.collectors import PageProbe, axe_source, page_script
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import (
@@ -31,23 +29,21 @@ from minedag.capture.guard import (
     Guard,
     GuardProxy,
     HostRules,
-    Listener,
     Refusal,
     system_resolver,
 )
 from minedag.capture.memory import RendererWatchdog
 from minedag.capture.model import PageCapture, PreviousCapture
-from minedag.capture.politeness import Politeness, PolitenessRules
+from minedag.capture.options import CaptureOptions
+from minedag.capture.politeness import Politeness
+from minedag.capture.pool import BrowserPool, Tab
 from minedag.capture.redact import redact_capture
+from minedag.capture.scheduler import by_site
 from minedag.urls import InvalidURL, UrlPolicy, canonical_url, site_of
 
 log = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
-           "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-                         "Chrome/156.0.0.0 Mobile Safari/537.36 minedag"}
-
 # Chromium network error codes -> our failure kinds.
 _NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dns", "ERR_CONNECTION_REFUSED": "connection",
                "ERR_CONNECTION_RESET": "connection", "ERR_CONNECTION_CLOSED": "connection", "ERR_ADDRESS_UNREACHABLE": "connection",
@@ -59,95 +55,6 @@ _NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dn
 _STORAGE_JS = """() => { const out = []; for (const s of [localStorage, sessionStorage]) { try {
   for (let i = 0; i < Math.min(s.length, 200); i++) out.push(String(s.getItem(s.key(i))).slice(0, 2000)); } catch (e) {} }
   return out; }"""
-
-
-@dataclass(frozen=True)
-class CaptureOptions:
-    """How pages are captured. Defaults fit a 2-core machine (about two pages in flight per core).
-
-    Args:
-        executable_path: Chromium binary; ``None`` finds one (see ``chromium.find_chromium``).
-        host_rules: where names go, in ``--host-resolver-rules`` syntax (the sample site maps ``*.test`` to
-            127.0.0.1); applied by the guard proxy, which resolves for the browser (``capture.guard``).
-        allow_hosts: host globs / CIDRs allowed despite resolving to private addresses (SSRF guard).
-        redact_emails: mask e-mail addresses in everything the capture keeps (secrets are always masked).
-        resolver: name -> addresses for the guard (default: the system's); the one lookup a connection gets.
-        max_response_bytes: bytes one connection may receive from a server; more is cut (a failed capture,
-            ``too_large``, when it is the page itself).
-        pages_in_flight: pages captured concurrently by one browser.
-        pages_per_site: of those, at most this many on one site (politeness and memory).
-        nav_timeout_s: navigation (load event) timeout.
-        capture_timeout_s: hard limit for a whole capture, collectors included.
-        settle_ms: wait after ``load`` for late layout and paints.
-        recycle_context_every: pages after which a site's context is replaced (keeps memory flat).
-        max_contexts: open contexts kept at once (least recently used idle ones are closed).
-        idle_tabs_per_site: warm tabs kept per site for reuse (a new tab costs a renderer start).
-        max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
-        max_renderer_mb, max_renderers_mb: resident memory one renderer, and all of them together, may use; a
-            renderer above is killed and its page fails as ``too_large`` (``capture.memory``).
-        emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
-        axe: run axe-core; screenshot: take the viewport PNG.
-        axe_rules: axe rule ids or tags to run instead of the default set (``("all",)``: every rule axe ships,
-            experimental and deprecated ones included). The default: axe's default rules plus every rule mapped to a
-            W3C ACT rule (its ``actIds``), experimental ones included, as axe's own ACT conformance runs them.
-            axe_iframes: check inside frames too.
-        axe_pass_nodes: list passing nodes (count and up to 50 targets per rule); slower on big pages.
-        politeness: robots.txt, per-site delay, 429/503 back-off and the circuit breaker (on by default).
-        user_agent: a User-Agent to send instead of Chromium's own (robots.txt matching uses ``politeness.robots_agent``).
-    """
-
-    executable_path: str | None = None
-    host_rules: str = ""
-    allow_hosts: tuple[str, ...] = ()
-    pages_in_flight: int = max(2, 2 * (os.cpu_count() or 1))
-    pages_per_site: int = 2
-    nav_timeout_s: float = 20.0
-    capture_timeout_s: float = 45.0
-    settle_ms: int = 150
-    recycle_context_every: int = 40
-    max_contexts: int = 6
-    idle_tabs_per_site: int = 2  # each tab is a renderer process (~40-70 MB): keep few warm
-    max_dom_nodes: int = 100_000
-    max_html_bytes: int = 3_000_000
-    max_response_bytes: int = 32_000_000
-    max_renderer_mb: int = 1024
-    max_renderers_mb: int = 2560
-    resolver: Callable[[str], list[str]] | None = None
-    redact_emails: bool = False
-    emulation: Literal["desktop", "mobile", "both"] = "desktop"
-    viewport_width: int = 1280
-    viewport_height: int = 800
-    axe: bool = True
-    axe_rules: tuple[str, ...] = ()
-    axe_iframes: bool = True
-    axe_pass_nodes: bool = False
-    screenshot: bool = True
-    user_agent: str | None = None
-    bare: bool = False  # goto + content only: the benchmark's baseline
-    politeness: PolitenessRules = field(default_factory=PolitenessRules)
-
-
-@dataclass
-class _Tab:
-    """A page with its CDP session, reused for many URLs of one site (a new tab costs a renderer start)."""
-
-    page: Page
-    cdp: CDPSession
-    probe: PageProbe | None = None
-    dialogs: int = 0
-    popups: int = 0
-    crashed: bool = False
-
-
-@dataclass
-class _SiteContext:
-    context: BrowserContext
-    opened: int = 0
-    in_flight: int = 0
-    retiring: bool = False
-    last_used: float = field(default_factory=time.monotonic)
-    idle: list[_Tab] = field(default_factory=list)
-    listener: Listener | None = None  # its own port on the guard proxy: what it refused is counted per capture
 
 
 class Capturer:
@@ -163,107 +70,20 @@ class Capturer:
                            self.options.resolver or system_resolver)
         self.proxy = GuardProxy(self.guard, max_response_bytes=self.options.max_response_bytes)
         self.watchdog = RendererWatchdog(self.options.max_renderer_mb, self.options.max_renderers_mb)
-        self._own: Listener | None = None  # minedag's own requests ("changed since?") and anything context-less
-        self._pw: Playwright | None = None
-        self._browser: Browser | None = None
-        self._contexts: dict[tuple[str, bool], _SiteContext] = {}
-        self._lock = asyncio.Lock()
+        self.pool = BrowserPool(self.options, self.proxy, *(axe_source() if self.options.axe else ("", "")))
         self._robots: dict[str, asyncio.Future[str | None]] = {}
         self.politeness = Politeness(self.options.politeness)
-        self._axe_script, self.axe_version = axe_source() if self.options.axe else ("", "")
-        self.versions: dict[str, str] = {}
-        self.launches = 0
 
     async def __aenter__(self) -> Capturer:
         self.proxy.start()
         self.watchdog.start()
-        self._own = self.proxy.listen()
-        self._pw = await async_playwright().start()
-        await self._ensure_browser()
+        await self.pool.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._close_browser()
-        if self._pw:
-            await self._pw.stop()
+        await self.pool.stop()
         self.proxy.stop()
         self.watchdog.stop()
-
-    async def _ensure_browser(self) -> Browser:
-        if self._browser is not None and self._browser.is_connected():
-            return self._browser
-        async with self._lock:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
-            assert self._pw is not None
-            self._contexts.clear()
-            path = self.options.executable_path or find_chromium()
-            sandbox = sandbox_allowed()
-            if not sandbox:
-                _warn_unsandboxed()
-            self._browser = await self._pw.chromium.launch(
-                executable_path=path, headless=True, args=launch_args(self._own.url), chromium_sandbox=sandbox)
-            self.launches += 1
-            self.versions = {"chromium": self._browser.version, "playwright": importlib.metadata.version("playwright"),
-                             "axe_core": self.axe_version, "minedag": minedag.__version__,
-                             "sandbox": "on" if sandbox else "off"}
-            return self._browser
-
-    async def _close_browser(self) -> None:
-        if self._browser is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._browser.close(), 15)
-            self._browser = None
-            self._contexts.clear()
-
-    async def _context(self, site: str, mobile: bool) -> _SiteContext:
-        browser = await self._ensure_browser()
-        async with self._lock:
-            key = (site, mobile)
-            sc = self._contexts.get(key)
-            if sc is not None and sc.opened >= self.options.recycle_context_every:
-                sc.retiring = True
-                del self._contexts[key]
-                if sc.in_flight == 0:
-                    asyncio.ensure_future(_close_quietly(sc.context))
-                sc = None
-            if sc is None:
-                await self._evict_idle()
-                listener = self.proxy.listen()
-                context = await browser.new_context(**self._context_args(mobile),
-                                                    proxy={"server": listener.url, "bypass": "<-loopback>"})
-                if self._axe_script:
-                    await context.add_init_script(script=self._axe_script)
-                context.on("page", _close_popup)
-                context.on("close", lambda _c: self.proxy.close(listener))
-                sc = self._contexts[key] = _SiteContext(context, listener=listener)
-            sc.opened += 1
-            sc.in_flight += 1
-            sc.last_used = time.monotonic()
-            return sc
-
-    def _context_args(self, mobile: bool) -> dict[str, Any]:
-        o = self.options
-        args: dict[str, Any] = {"accept_downloads": False, "service_workers": "block",
-                                "viewport": {"width": o.viewport_width, "height": o.viewport_height}}
-        if mobile:
-            args.update(_MOBILE)
-        elif o.user_agent:
-            args["user_agent"] = o.user_agent
-        return args
-
-    async def _evict_idle(self) -> None:
-        while len(self._contexts) >= self.options.max_contexts:
-            idle = [(sc.last_used, key) for key, sc in self._contexts.items() if sc.in_flight == 0]
-            if not idle:
-                return
-            _, key = min(idle)
-            asyncio.ensure_future(_close_quietly(self._contexts.pop(key).context))
-
-    async def _release(self, sc: _SiteContext) -> None:
-        sc.in_flight -= 1
-        if sc.retiring and sc.in_flight == 0:
-            await _close_quietly(sc.context)
 
     # -- capturing ------------------------------------------------------------------------------------
     async def capture(self, url: str) -> PageCapture:
@@ -299,7 +119,7 @@ class Capturer:
         refusal = self.politeness.disallowed(host, origin, url)
         if refusal is not None:
             cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"), robots_txt=robots)
-            cap.versions = dict(self.versions)
+            cap.versions = dict(self.pool.versions)
             return cap.fail(*refusal)
         previous = None if self.options.bare else self.previous.get(url)
         if previous is not None:
@@ -307,7 +127,7 @@ class Capturer:
             if same:  # unchanged: no browser work, the earlier capture stands
                 cap = PageCapture(url=url, ok=True, status=status, unchanged_since=previous.capture_id, robots_txt=robots,
                                   content_hash=previous.content_hash, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
-                cap.versions = dict(self.versions)
+                cap.versions = dict(self.pool.versions)
                 self.politeness.record(host, True, None, status, None)
                 return cap
         notes: list[str] = []
@@ -346,15 +166,15 @@ class Capturer:
         """A failed capture that keeps only where the page led, none of its content."""
         dropped = PageCapture(url=cap.url, captured_at=cap.captured_at, status=cap.status, final_url=cap.final_url,
                               redirect_chain=cap.redirect_chain)
-        dropped.versions = dict(self.versions)
+        dropped.versions = dict(self.pool.versions)
         return dropped.fail(*refusal)
 
     async def _check(self, url: str, host: str, origin: str, previous: PreviousCapture) -> tuple[bool, int | None]:
         """Ask the server whether ``url`` changed since ``previous`` (one plain HTTP request, a politeness slot)."""
         await self.politeness.wait_turn(host, origin)
         agent = self.options.user_agent or f"Mozilla/5.0 (compatible; {self.options.politeness.robots_agent}/{minedag.__version__})"
-        assert self._own is not None
-        return await asyncio.to_thread(unchanged, url, previous, proxy_port=self._own.port,
+        assert self.pool.own is not None
+        return await asyncio.to_thread(unchanged, url, previous, proxy_port=self.pool.own.port,
                                        timeout=self.options.nav_timeout_s, user_agent=agent)
 
     async def _capture_once(self, url: str, origin: str) -> PageCapture:
@@ -370,41 +190,21 @@ class Capturer:
         except TimeoutError:
             cap.fail("timeout", f"capture did not finish within {o.capture_timeout_s:.0f} s (page kept busy or hung)")
         except PlaywrightError as exc:
-            cap.fail(*_classify(exc, self._browser))
-        cap.versions = dict(self.versions)
+            cap.fail(*_classify(exc, self.pool.browser))
+        cap.versions = dict(self.pool.versions)
         cap.timing["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return cap
-
-    async def _new_tab(self, sc: _SiteContext) -> _Tab:
-        page = await sc.context.new_page()
-        cdp = await sc.context.new_cdp_session(page)
-        tab = _Tab(page, cdp)
-
-        def forward(name: str) -> Callable[[dict[str, Any]], None]:
-            return lambda event: tab.probe.on_cdp(name, event) if tab.probe else None
-
-        for name in PageProbe.EVENTS:
-            cdp.on(name, forward(name))
-        page.on("console", lambda m: tab.probe.on_console(m) if tab.probe else None)
-        page.on("pageerror", lambda e: tab.probe.on_page_error(e) if tab.probe else None)
-        page.on("dialog", lambda d: (setattr(tab, "dialogs", tab.dialogs + 1), asyncio.ensure_future(d.dismiss())))
-        page.on("popup", lambda _p: setattr(tab, "popups", tab.popups + 1))
-        page.on("crash", lambda _p: setattr(tab, "crashed", True))
-        if not self.options.bare:
-            await PageProbe.enable(cdp)
-        return tab
 
     async def _capture_into(self, cap: PageCapture, origin: str, *, mobile: bool, deadline: asyncio.Timeout) -> None:
         o = self.options
         t_setup = time.perf_counter()
-        sc = await self._context(site_of(cap.url), mobile)
+        sc = await self.pool.context(site_of(cap.url), mobile)
         assert sc.listener is not None
         mark = len(sc.listener.events)
-        tab: _Tab | None = None
+        tab: Tab | None = None
         reusable = False
         try:
-            tab = sc.idle.pop() if sc.idle else await self._new_tab(sc)
-            tab.dialogs = tab.popups = 0
+            tab = await self.pool.tab(sc)
             page = tab.page
             probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot, axe_rules=o.axe_rules,
                                           axe_iframes=o.axe_iframes, axe_pass_nodes=o.axe_pass_nodes)
@@ -423,7 +223,7 @@ class Capturer:
                 return
             except PlaywrightError as exc:
                 self._record_main_request(cap, probe)
-                kind, message = _classify(exc, self._browser)
+                kind, message = _classify(exc, self.pool.browser)
                 blocked = sc.listener.since(mark)
                 if "ERR_TUNNEL_CONNECTION_FAILED" in message and blocked:  # the guard refused it or a redirect hop
                     kind, message = str(blocked[-1]["kind"]), str(blocked[-1]["reason"])
@@ -477,20 +277,9 @@ class Capturer:
                     cap.fail(*(("too_large", f"{killed[-1].reason} (killed)") if killed else
                                ("crash", "the renderer crashed while the page was captured")))
                     reusable = False
-            if tab is not None and reusable and not sc.retiring and len(sc.idle) < o.idle_tabs_per_site:
-                sc.idle.append(tab)
-            elif tab is not None:
-                await self._close_tab(tab, sc)
-            await self._release(sc)
-
-    async def _close_tab(self, tab: _Tab, sc: _SiteContext) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(tab.page.close(), 5)
-        if not tab.page.is_closed():  # a hung renderer: drop the whole context
-            sc.retiring = True
-            self._contexts = {k: v for k, v in self._contexts.items() if v is not sc}
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sc.context.close(), 10)
+            if tab is not None:
+                await self.pool.put_back(tab, sc, reusable)
+            await self.pool.release(sc)
 
     async def _record_response(self, cap: PageCapture, response: Any, charset: str | None = None) -> None:
         """Status, headers, redirects and the body as served, decoded as the browser decoded it (``charset``)."""
@@ -529,7 +318,7 @@ class Capturer:
             self._robots[origin] = future
             text: str | None = None
             try:
-                sc = await self._context(site_of(origin), False)
+                sc = await self.pool.context(site_of(origin), False)
                 try:
                     page = await sc.context.new_page()
                     try:
@@ -540,7 +329,7 @@ class Capturer:
                         with contextlib.suppress(Exception):
                             await asyncio.wait_for(page.close(), 5)
                 finally:
-                    await self._release(sc)
+                    await self.pool.release(sc)
             except PlaywrightError:
                 text = None  # unreachable: allowed (the page load will fail on its own if the host is down)
             self.politeness.set_robots(origin, text)
@@ -548,7 +337,7 @@ class Capturer:
         return await self._robots[origin]
 
     async def _mobile_pass(self, url: str) -> dict[str, Any]:
-        sc = await self._context(site_of(url), True)
+        sc = await self.pool.context(site_of(url), True)
         page = await sc.context.new_page()
         try:
             await page.goto(url, wait_until="load", timeout=self.options.nav_timeout_s * 1000)
@@ -556,61 +345,20 @@ class Capturer:
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(page.close(), 5)
-            await self._release(sc)
+            await self.pool.release(sc)
 
-    async def capture_many(self, urls: Iterable[str]) -> AsyncIterator[PageCapture]:
-        """Capture ``urls``, yielding captures as they finish.
-
-        At most ``pages_in_flight`` pages at once and ``pages_per_site`` per site; sites already open are
-        preferred, and a site's context is closed as soon as its last URL is done, so only a few renderer
-        processes live at any time (each is 40-70 MB).
-        """
-        queues: dict[str, deque[str]] = {}
-        for url in urls:
-            queues.setdefault(site_of(url), deque()).append(url)
-        active: dict[str, int] = {}
-        running: dict[asyncio.Task[PageCapture], str] = {}
-
-        def next_site() -> str | None:
-            for site in active:
-                if queues.get(site) and active[site] < self.options.pages_per_site:
-                    return site
-            return next((site for site, queue in queues.items() if queue and site not in active), None)
-
-        try:
-            while queues or running:
-                while len(running) < self.options.pages_in_flight and (site := next_site()) is not None:
-                    active[site] = active.get(site, 0) + 1
-                    running[asyncio.ensure_future(self._capture_retrying(queues[site].popleft()))] = site
-                if not running:
-                    break
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    site = running.pop(task)
-                    active[site] -= 1
-                    if not queues.get(site) and active[site] == 0:
-                        del active[site]
-                        queues.pop(site, None)
-                        await self._close_site(site)
-                    yield task.result()
-        finally:
-            for task in running:
-                task.cancel()
+    def capture_many(self, urls: Iterable[str]) -> AsyncIterator[PageCapture]:
+        """Capture ``urls``, yielding captures as they finish (``scheduler.by_site``: ``pages_in_flight`` at once,
+        ``pages_per_site`` per site, a site's context closed when its last URL is done)."""
+        return by_site(urls, self._capture_retrying, in_flight=self.options.pages_in_flight,
+                       per_site=self.options.pages_per_site, site_done=self.pool.close_site)
 
     async def _capture_retrying(self, url: str) -> PageCapture:
         cap = await self.capture(url)
         if cap.error_kind == "browser":  # the browser died: relaunch and retry once
-            await self._close_browser()
+            await self.pool.close_browser()
             cap = await self.capture(url)
         return cap
-
-    async def _close_site(self, site: str) -> None:
-        for key in [(site, False), (site, True)]:
-            sc = self._contexts.get(key)
-            if sc is not None and sc.in_flight == 0:
-                del self._contexts[key]
-                await _close_quietly(sc.context)
-
 
 def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
                  on_capture: Callable[[PageCapture], None] | None = None,
@@ -634,12 +382,6 @@ def capture_urls(urls: Iterable[str], options: CaptureOptions | None = None,
         return out
 
     return asyncio.run(run())
-
-
-@functools.cache
-def _warn_unsandboxed() -> None:  # once per process
-    log.warning("Chromium's renderers run without their sandbox (as root, or MINEDAG_SANDBOX=off): run minedag as "
-                "an ordinary user to keep it; README, Security")
 
 
 def _classify(exc: Exception, browser: Browser | None) -> tuple[str, str]:
@@ -666,22 +408,6 @@ def _guarded(url: str, blocked: list[dict[str, Any]]) -> bool:
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
     hostport = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
     return any(e["target"] in (url[:300], hostport) or str(e["target"]).startswith(url[:300]) for e in blocked)
-
-
-async def _close_quietly(context: BrowserContext) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(context.close(), 10)
-
-
-def _close_popup(page: Any) -> None:
-    """``window.open`` spam: popups are closed as they appear."""
-
-    async def close_if_popup() -> None:
-        with contextlib.suppress(Exception):
-            if await page.opener() is not None:
-                await page.close()
-
-    asyncio.ensure_future(close_if_popup())
 
 
 async def _document_charset(page: Any) -> str | None:
