@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)
 export MINEDAG_DATA := $(CURDIR)/data
 
-.PHONY: setup browser demo test test-fast goldens bench lint dev
+.PHONY: setup browser demo test test-fast goldens bench bench-peers lint dev
 
 setup: $(STAMP) browser
 
@@ -43,6 +43,12 @@ goldens: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# minedag beside crawl4ai on the same URLs and Chromium; crawl4ai lives in a venv of its own, never in minedag's.
+bench-peers: setup
+	test -x .venv-peers/bin/python || $(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/python -c "import crawl4ai" 2>/dev/null || .venv-peers/bin/python -m pip install -q "crawl4ai>=0.9,<0.10"
+	$(BIN)/python benchmarks/bench_peers.py --peer-python .venv-peers/bin/python
 
 lint: setup
 	$(BIN)/ruff check minedag minedag_tests benchmarks

@@ -12,15 +12,12 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
-from minedag.capture import PageCapture
+from minedag.capture import CaptureOptions, PageCapture
 from minedag.profiles import extract_record, get_profile
-
-if TYPE_CHECKING:
-    from minedag.capture import CaptureOptions
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "captures"
 SITE_DIR = Path(__file__).resolve().parents[1] / "data" / "site"
@@ -90,7 +87,6 @@ def html_record(profile: str, body: str, url: str = "http://site.test/a/page") -
 def golden_options(host_rules: str) -> CaptureOptions:
     """The options goldens are captured with: the sample site's hosts, robots.txt ignored (its disallowed page
     is a page here)."""
-    from minedag.capture import CaptureOptions
     from minedag.capture.politeness import PolitenessRules
 
     return CaptureOptions(host_rules=host_rules, allow_hosts=("*.test",), nav_timeout_s=8, capture_timeout_s=25,

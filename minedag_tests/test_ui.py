@@ -182,8 +182,13 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
 
 def test_the_backfill_from_the_ui_captured_its_urls_and_profiles_followed_by_automation(ui):
     instance = ui.instance()
-    launched = [b for b in instance.get_backfills() if b.asset_selection == [dg.AssetKey("page_capture")]]
-    assert len(launched) == 1 and launched[0].status.value == "COMPLETED_SUCCESS"
+
+    def launched() -> list:
+        return [b for b in instance.get_backfills() if b.asset_selection == [dg.AssetKey("page_capture")]]
+
+    # The UI shows 100% once the runs are done; the daemon marks the backfill complete on its next iteration.
+    _wait("the UI's backfill to complete", lambda: [b.status.value for b in launched()] != ["REQUESTED"])
+    assert [b.status.value for b in launched()] == ["COMPLETED_SUCCESS"]
     assert _materialized(instance, ["page_capture"], FOR_UI_BACKFILL)
     # Nobody asked for the profiles: their eager AutomationCondition, evaluated by the running automation sensor, did.
     _wait("the profiles of the UI-backfilled URLs", lambda: _materialized(instance, ["profiles", "seo_optimizer"], FOR_UI_BACKFILL))
@@ -193,13 +198,18 @@ def test_the_url_file_sensor_ticks_under_the_daemon_and_its_runs_mine_the_new_ur
     instance = ui.instance()
     _wait("the sensor's URLs captured and profiled",
           lambda: _materialized(instance, ["profiles", "workflow_predictor"], FOR_SENSOR), timeout=300)
-    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "url_file_sensor"}))
-    assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS  # two URLs: one batch, one run
+
+    def runs() -> list[dg.DagsterRun]:
+        return instance.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "url_file_sensor"}))
+
+    # Its materializations are written before the run's own end: wait for the run to finish.
+    _wait("the sensor's run to finish", lambda: all(r.is_finished for r in runs()))
+    assert [r.status for r in runs()] == [dg.DagsterRunStatus.SUCCESS]  # two URLs: one batch, one run
     assert set(FOR_SENSOR) <= set(instance.get_dynamic_partitions("urls"))
     ticks = ui.graphql("""{ sensorOrError(sensorSelector: {repositoryLocationName: "minedag", repositoryName: "__repository__",
         sensorName: "url_file_sensor"}) { ... on Sensor { sensorState { ticks(limit: 20) { status runIds logEvents { events { message } } } } } } }""")
     ticks = ticks["sensorOrError"]["sensorState"]["ticks"]
     requested = [t for t in ticks if t["status"] == "SUCCESS"]
-    assert len(requested) == 1 and requested[0]["runIds"] == [runs[0].run_id]
+    assert len(requested) == 1 and requested[0]["runIds"] == [runs()[0].run_id]
     notes = " ".join(e["message"] for t in requested for e in t["logEvents"]["events"])
     assert "incoming.txt: +2 new" in notes and "1 rejected" in notes, notes
