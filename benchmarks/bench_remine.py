@@ -34,7 +34,7 @@ def _instance(tmp: str, postgres: bool) -> Iterator[dg.DagsterInstance]:
         with dg.instance_for_test(temp_dir=tmp) as instance:
             yield instance
         return
-    from minedag.scratch_postgres import scratch_postgres_instance
+    from minedag_tests.scratch_postgres import scratch_postgres_instance
 
     with scratch_postgres_instance(Path(tmp) / "home") as instance:
         yield instance

@@ -112,7 +112,7 @@ def create_app(token: str | None = None, warehouse: Path | None = None) -> FastA
 
     @app.get("/bundles", dependencies=guarded, summary="Every functionality's bundles: latest version, versions, members")
     def list_bundles() -> list[dict[str, Any]]:
-        from minedag.bundles.inspect import bundles_overview
+        from minedag.bundles.overview import bundles_overview
         from minedag.settings import bundles_dir
 
         return bundles_overview(bundles_dir())
@@ -120,7 +120,7 @@ def create_app(token: str | None = None, warehouse: Path | None = None) -> FastA
     @app.get("/bundles/{functionality}", dependencies=guarded, summary="A bundle version's summary and manifest")
     def get_bundle(functionality: Functionality, version: Annotated[str | None, Query(pattern=r"^[0-9a-f]{6,64}$")] = None
                    ) -> dict[str, Any]:
-        from minedag.bundles.inspect import bundle_summary
+        from minedag.bundles.overview import bundle_summary
         from minedag.settings import bundles_dir
 
         try:

@@ -685,7 +685,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bundles(args: argparse.Namespace) -> int:
     """List, show and compare training bundle versions under data/bundles."""
-    from minedag.bundles.inspect import bundle_diff, bundle_summary, bundles_overview, diff_text
+    from minedag.bundles.overview import bundle_diff, bundle_summary, bundles_overview, diff_text
     from minedag.settings import bundles_dir
 
     root = bundles_dir()

@@ -9,8 +9,8 @@ import pytest
 
 from minedag.bundles import build_bundle, latest_version
 from minedag.bundles.build import split_by_domain
-from minedag.bundles.inspect import bundle_diff, diff_text
 from minedag.bundles.links import aggregate_links
+from minedag.bundles.overview import bundle_diff, diff_text
 from minedag.functionalities import FUNCTIONALITIES, get_functionality
 from minedag.profiles import all_profiles, extract_record
 from minedag.store import Store

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from minedag.mining import mine, mine_distributed
-from minedag.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 from minedag.store import Store
+from minedag_tests.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 
 pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 

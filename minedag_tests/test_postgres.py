@@ -16,7 +16,7 @@ import dagster as dg
 import pytest
 
 from minedag.mining import mine, register_urls, request_backfill
-from minedag.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
+from minedag_tests.scratch_postgres import PostgresUnreachable, scratch_postgres_instance
 
 pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
