@@ -1,8 +1,10 @@
 """Benchmark: a backfill of N sample-site URLs through the Dagster daemon, against the same work without Dagster.
 
-Starts ``dagster-daemon`` on a temporary instance (SQLite), registers N URLs (sample pages with ``?r=``
+Starts ``dagster-daemon`` on a temporary instance (SQLite, or PostgreSQL with ``--postgres``), registers N URLs (sample pages with ``?r=``
 variants), launches an asset backfill of ``page_capture`` and the profiles (runs of 50 URLs, the batch policy), waits for every run,
 and reports pages/minute, the wait before the first run (the daemon tick) and Dagster's share of the rest.
+``--env KEY=VALUE`` sets a Dagster knob for the daemon and its runs (``DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=false``,
+``DAGSTER_EVENT_BATCH_SIZE=1000``...); ``--no-baseline`` skips the run without Dagster (to compare knobs).
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--urls", type=int, default=500)
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL storage (deploy/postgres/dagster.yaml)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--baseline-s", type=float, help="the run without Dagster took this long (skips it)")
     args = parser.parse_args()
+    knobs = dict(kv.split("=", 1) for kv in args.env)
 
     from minedag.capture import CaptureOptions, capture_urls
     from minedag.profiles import all_profiles, extract_record
@@ -32,18 +38,20 @@ def main() -> None:
 
     server = serve()
     t = time.perf_counter()
+    print(f"storage: {'postgres' if args.postgres else 'sqlite'}; knobs: {knobs or 'as minedag ships'}")
 
     def work(cap):  # the same work without Dagster: capture, extract every profile
         view = PageView(cap)
         for profile in all_profiles().values():
             extract_record(profile, cap, view=view)
 
-    capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
-    baseline = time.perf_counter() - t
+    if args.baseline_s is None:
+        capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
+    baseline = args.baseline_s or time.perf_counter() - t
     server.stop()
     print(f"without Dagster: {args.urls} URLs in {baseline:.0f} s ({args.urls / baseline * 60:.0f} pages/min)")
 
-    with daemon_instance(max_concurrent_runs=2) as instance:
+    with daemon_instance(max_concurrent_runs=2, postgres=args.postgres, env=knobs) as instance:
         instance.add_dynamic_partitions("urls", urls)
         started = submit_backfill(instance, urls, "bench")
         while True:

@@ -2,7 +2,8 @@
 
 Each tool runs in a process of its own, one after the other, and is measured the same way from outside: wall time
 (browser start included), CPU seconds of its whole process tree (``getrusage`` of the reaped children) and peak PSS
-of the tree (sampled every 0.2 s). minedag captures with every collector and extracts every profile's record;
+of the tree (sampled every 0.2 s). minedag captures with every collector and extracts every profile's record (and,
+for scale, ``minedag bare``: navigation and the HTML only, no robots.txt, collectors or profiles);
 crawl4ai produces its default output, Markdown plus metadata, through the same Debian Chromium (crawl4ai has no
 executable path setting, so it connects over CDP to a Chromium this script starts with the same host mapping).
 The point is the ratio, not an absolute number.
@@ -36,16 +37,16 @@ from minedag.capture import CaptureOptions, capture_urls
 from minedag.profiles import all_profiles, extract_record
 from minedag.profiles.page import PageView
 
-urls, host_rules = json.load(open(sys.argv[1])), sys.argv[2]
+urls, host_rules, bare = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3] == "bare"
 ok = 0
 
 def on_capture(cap):
     global ok
     view = PageView(cap)
-    records = [extract_record(p, cap, "bench", view=view) for p in all_profiles().values()]
+    records = [] if bare else [extract_record(p, cap, "bench", view=view) for p in all_profiles().values()]
     ok += cap.ok and all(r["ok"] for r in records)
 
-capture_urls(urls, CaptureOptions(host_rules=host_rules, allow_hosts=("*.test",)), on_capture=on_capture)
+capture_urls(urls, CaptureOptions(host_rules=host_rules, allow_hosts=("*.test",), bare=bare), on_capture=on_capture)
 print(json.dumps({"ok": ok}))
 """
 
@@ -137,7 +138,8 @@ def run(peer_python: str, rounds: int) -> dict[str, object]:
             url_file.write_text(json.dumps(urls))
             env = {**os.environ, "MINEDAG_DATA": str(Path(tmp) / "data")}
             tools = {
-                "minedag": measure([sys.executable, "-c", MINEDAG, str(url_file), server.host_rules], env),
+                "minedag": measure([sys.executable, "-c", MINEDAG, str(url_file), server.host_rules, "full"], env),
+                "minedag bare": measure([sys.executable, "-c", MINEDAG, str(url_file), server.host_rules, "bare"], env),
                 "crawl4ai": measure([peer_python, "-c", CRAWL4AI, str(url_file), server.host_rules, chromium,
                                      str(Path(tmp) / "profile")], {**env, "HOME": tmp}),
             }
@@ -164,9 +166,9 @@ def main() -> None:
         print(json.dumps(report, indent=1))
         return
     print(f"{report['urls']} URLs of the sample site, {report['chromium']}")
-    print(f"{'tool':<10} {'pages ok':>9} {'pages/min':>10} {'CPU s/page':>11} {'peak PSS MiB':>13}")
+    print(f"{'tool':<13} {'pages ok':>9} {'pages/min':>10} {'CPU s/page':>11} {'peak PSS MiB':>13}")
     for name, t in report["tools"].items():
-        print(f"{name:<10} {t['ok_pages']:>9} {t['pages_per_min']:>10} {t['cpu_s_per_page']:>11} {t['peak_pss_mib']:>13}")
+        print(f"{name:<13} {t['ok_pages']:>9} {t['pages_per_min']:>10} {t['cpu_s_per_page']:>11} {t['peak_pss_mib']:>13}")
     r = report["minedag_over_crawl4ai"]
     print(f"minedag / crawl4ai: {r['pages_per_min']}x the pages/min, {r['cpu_s_per_page']}x the CPU per page, "
           f"{r['peak_pss_mib']}x the peak memory")
