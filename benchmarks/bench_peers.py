@@ -21,12 +21,10 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
-
+from minedag.benchmark import PeakMemory
 from minedag.sample_site.server import serve
 from minedag.settings import data_dir
 from minedag.urlfile import read_url_file
@@ -90,37 +88,17 @@ def measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        root = psutil.Process(proc.pid)
-        while not stop.is_set():
-            total = 0
-            try:
-                for p in [root, *root.children(recursive=True)]:
-                    try:
-                        info = p.memory_full_info()
-                        total += getattr(info, "pss", info.rss)
-                    except (psutil.NoSuchProcess, psutil.AccessDenied):
-                        pass
-            except psutil.NoSuchProcess:
-                return
-            peak[0] = max(peak[0], total)
-            stop.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
+    sampler = PeakMemory(0.2, proc.pid)
     sampler.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - started
-    stop.set()
-    sampler.join()
+    peak = sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{command[0]} failed ({proc.returncode}): {err[-2000:]}")
     result = json.loads(out.strip().splitlines()[-1])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"ok_pages": result["ok"], "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_pss_mib": round(peak[0] / 2**20)}
+    return {"ok_pages": result["ok"], "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_pss_mib": round(peak / 2**20)}
 
 
 def run(peer_python: str, rounds: int) -> dict[str, object]:

@@ -26,26 +26,29 @@ from minedag.urlfile import read_url_file
 
 
 class PeakMemory(threading.Thread):
-    """Samples PSS (RSS where PSS is unavailable) of this process and all its children."""
+    """Samples PSS (RSS where PSS is unavailable) of a process (default: this one) and all its children."""
 
-    def __init__(self, interval: float = 0.5):
+    def __init__(self, interval: float = 0.5, pid: int | None = None):
         super().__init__(daemon=True)
-        self.interval, self.peak, self.samples = interval, 0, []
+        self.interval, self.pid, self.peak, self.samples = interval, pid, 0, []
         self._done = threading.Event()
 
     def run(self) -> None:
-        me = psutil.Process()
-        while not self._done.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    info = proc.memory_full_info()
-                    total += getattr(info, "pss", info.rss)
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    pass
-            self.samples.append(total)
-            self.peak = max(self.peak, total)
-            self._done.wait(self.interval)
+        try:
+            root = psutil.Process(self.pid)
+            while not self._done.is_set():
+                total = 0
+                for proc in [root, *root.children(recursive=True)]:
+                    try:
+                        info = proc.memory_full_info()
+                        total += getattr(info, "pss", info.rss)
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        pass
+                self.samples.append(total)
+                self.peak = max(self.peak, total)
+                self._done.wait(self.interval)
+        except psutil.NoSuchProcess:  # the process sampled has ended
+            return
 
     def stop(self) -> int:
         self._done.set()
