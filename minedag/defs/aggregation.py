@@ -84,11 +84,11 @@ def attribute_catalog() -> dg.MaterializeResult:
     """Every attribute: name, Arrow type, description, profile, functionalities and model kinds that use it, coverage
     (read from ``attribute_coverage``)."""
     stats = coverage_by_attribute("attribute_coverage")
-    rows = []
+    rows, registry = [], builtin_functionalities()
     for name, profile in all_profiles().items():
         for attr in profile.attributes:
             q = f"{name}.{attr.name}"
-            users = [f for f in builtin_functionalities() if q in f.attributes]
+            users = [f for f in registry if q in f.attributes]
             rows.append({"attribute": q, "type": attr.type_name, "description": attr.description, "profile": name,
                          "required_by_profile": attr.required, "functionalities": [f.name for f in users],
                          "model_kinds": sorted({k for f in users for k in f.model_kinds}),
