@@ -52,8 +52,18 @@ def test_mine_job_materialises_capture_and_profiles_for_a_batch_of_partitions(si
         assert sorted(table.column("url").to_pylist()) == sorted(URLS)
     seo = {r["url"]: r for r in store.read_records("seo_optimizer", URLS).to_pylist()}
     assert seo["http://lab.test/pdf"]["quality"] == 0 and seo["http://shop.test/"]["quality"] > 80
-    charts = {e.asset_observation_data.asset_observation.asset_key.path[-1]: e.asset_observation_data.asset_observation.metadata
-              for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+    observations = [e.asset_observation_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    charts = {o.asset_key.path[-1]: o.metadata for o in observations if o.partition is None}
+    assert not [o for o in observations if o.partition]  # few partitions: each page's values ride on its materialization
+    pages = {m.partition: m.metadata for m in result.asset_materializations_for_node("mining_profiles")
+             if m.asset_key.path[-1] == "seo_optimizer"}
+    assert sorted(pages) == sorted(URLS)
+    shop = pages["http://shop.test/"]
+    assert shop["title"].value == seo["http://shop.test/"]["title"] and shop["quality"].value == seo["http://shop.test/"]["quality"]
+    assert shop["ok"].value is True and shop["word_count"].value == seo["http://shop.test/"]["word_count"]
+    assert shop["batch_records"].value == len(URLS)  # the batch's figures stay alongside
+    pdf = pages["http://lab.test/pdf"]
+    assert pdf["ok"].value is False and pdf["quality"].value == 0 and "not HTML" in pdf["error"].value
     shown = charts["seo_optimizer"]  # what the UI shows for the batch: coverage per attribute and the quality histogram
     assert "| `title` | yes |" in shown["coverage"].value and "%" in shown["coverage"].value
     assert shown["quality_histogram"].value.startswith("![quality histogram](data:image/png;base64,iVBORw0KGgo")
@@ -69,6 +79,25 @@ def test_a_profile_change_re_extracts_from_stored_captures_without_browsing(site
     assert result.success
     assert sum(site.hits.values()) == hits_before  # no page was loaded again
     assert {m.partition for m in result.get_asset_materialization_events()} == {url}
+
+
+def test_page_values_go_on_observations_or_nowhere_when_configured(site, data):
+    instance = dg.DagsterInstance.ephemeral()
+    defs = local_defs(site, data)
+    for url, where in (("http://shop.test/", "observation"), ("http://blog.test/about", "off")):
+        instance.add_dynamic_partitions(url_partitions.name, [url])
+        result = dg.materialize([page_capture, mining_profiles], partition_key=url, instance=instance, resources=defs.resources,
+                                run_config={"ops": {"mining_profiles": {"config": {"page_values": where}}}})
+        assert result.success and Store(data / "store").read_records("seo_optimizer", [url]).num_rows == 1
+        observed = [e.asset_observation_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+        assert {o.asset_key.path[-1] for o in observed if o.partition is None} >= {"seo_optimizer", "schema_linker"}  # charts
+        pages = {o.asset_key.path[-1]: o.metadata for o in observed if o.partition == url}
+        mats = {m.asset_key.path[-1]: m.metadata for m in result.asset_materializations_for_node("mining_profiles")}
+        assert "quality" not in mats["seo_optimizer"]
+        if where == "observation":
+            assert pages["seo_optimizer"]["title"].value and pages["schema_linker"]["link_count"].value >= 0
+        else:
+            assert not pages
 
 
 def test_url_file_sensor_adds_partitions_and_requests_batched_runs(data):
@@ -272,3 +301,15 @@ def test_a_new_profile_fills_its_partitions_from_stored_captures_by_automation()
         new = dg.AssetKey(["profiles", "content_extractor"])
         assert set(second.get_requested_partitions(new)) == set(captured)
         assert not second.get_requested_partitions(dg.AssetKey(["profiles", "seo_optimizer"]))
+
+
+def test_auto_page_values_move_to_observations_above_the_partition_threshold():
+    from minedag.defs.profiles import MATERIALIZATION_UP_TO, page_values_target
+
+    with dg.instance_for_test() as instance:
+        context = dg.build_asset_context(instance=instance)
+        instance.add_dynamic_partitions(url_partitions.name, [f"http://shop.test/{i}" for i in range(MATERIALIZATION_UP_TO)])
+        assert page_values_target(context, "auto") == "materialization"
+        instance.add_dynamic_partitions(url_partitions.name, ["http://shop.test/one-more"])
+        assert page_values_target(context, "auto") == "observation"
+        assert page_values_target(context, "off") == "off"

@@ -127,7 +127,12 @@ def test_the_ui_shows_groups_profiles_and_bundles_without_js_errors(ui):
         page.get_by_text("meta_description").first.wait_for(timeout=60_000)  # the column schema
         page.screenshot(path=ARTIFACTS / "profile-seo.png")
         page.goto(ui.base + "/assets/profiles/seo_optimizer?view=partitions", wait_until="networkidle", timeout=60_000)
-        page.get_by_text("http://shop.test/").first.wait_for(timeout=60_000)
+        page.get_by_text("http://shop.test/", exact=True).first.click(timeout=60_000)
+        # One page, one view: the partition's materialization carries that page's own values, not only the batch's.
+        page.get_by_text("Northwind Shop — considered goods for work and home").first.wait_for(timeout=60_000)
+        for label in ("quality", "quality_reasons", "word_count", "batch_records"):
+            page.get_by_text(label, exact=True).first.wait_for(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "profile-partition.png")
 
         page.goto(ui.base + "/assets/training_bundle?view=partitions", wait_until="networkidle", timeout=60_000)
         page.get_by_text("seo_optimization").first.click(timeout=60_000)

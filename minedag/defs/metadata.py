@@ -32,3 +32,24 @@ def distribution_cell(dist: dict) -> str:
 def image(png: bytes, alt: str) -> dg.MetadataValue:
     """A PNG chart shown inline in the materialization's metadata."""
     return dg.MetadataValue.md(markdown_image(png, alt))
+
+
+def page_values(row: dict, names: tuple[str, ...], max_chars: int = 200) -> dict[str, object]:
+    """One page's record as partition metadata: status, quality and the named values (lists and structs as short text)."""
+    values: dict[str, object] = {
+        "ok": bool(row["ok"]), "status": row["status"] if row["status"] is not None else -1,
+        "quality": row["quality"], "quality_reasons": "; ".join(row["quality_reasons"]) or "none",
+    }
+    if row["error"]:
+        values["error"] = row["error"][:max_chars]
+    for name in names:
+        value = row.get(name)
+        if isinstance(value, bool | int | float):
+            values[name] = value
+        elif isinstance(value, list):
+            values[name] = f"{len(value)}: " + ", ".join(map(str, value))[:max_chars]
+        elif isinstance(value, dict):
+            values[name] = ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in value.items())[:max_chars]
+        elif value is not None:
+            values[name] = str(value)[:max_chars]
+    return values
