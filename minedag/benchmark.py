@@ -93,22 +93,30 @@ def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[st
 
     import dagster as dg
 
+    import minedag.definitions  # noqa: F401 - loaded before either clock starts
     from minedag.mining import mine
 
     previous = os.environ.get("MINEDAG_DATA")
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["MINEDAG_DATA"] = tmp  # a throw-away store: the benchmark never touches data/
-        try:
+    no_page_values = {"ops": {"mining_profiles": {"config": {"page_values": "off"}}}}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:  # throw-away stores: the benchmark never touches data/
+            os.environ["MINEDAG_DATA"] = f"{tmp}/plain"
+            with dg.instance_for_test(temp_dir=tmp) as instance:  # first, without each page's values in the UI
+                t = time.perf_counter()
+                mine(instance, urls, batch=500, run_config=no_page_values)
+                without_page_values = time.perf_counter() - t
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["MINEDAG_DATA"] = tmp
             with dg.instance_for_test(temp_dir=tmp) as instance:
                 t = time.perf_counter()
                 results = mine(instance, urls, batch=500)
                 through_dagster = time.perf_counter() - t
             campaigns = _campaign_speed(urls)
-        finally:
-            if previous is None:
-                del os.environ["MINEDAG_DATA"]
-            else:
-                os.environ["MINEDAG_DATA"] = previous
+    finally:
+        if previous is None:
+            os.environ.pop("MINEDAG_DATA", None)
+        else:
+            os.environ["MINEDAG_DATA"] = previous
     server.stop()
     n = len(urls)
     dagster_overhead = max(0.0, through_dagster - full - extraction)
@@ -121,6 +129,7 @@ def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[st
         "dagster_runs": len(results), "dagster_pages_per_min": round(n / through_dagster * 60),
         "dagster_overhead_ms_per_url": round(dagster_overhead / n * 1000),
         "dagster_share": round(dagster_overhead / through_dagster, 3), "peak_pss_mib": round(peak / 2**20),
+        "page_values_ms_per_url": round((through_dagster - without_page_values) / n * 1000),
         "campaigns": campaigns,
     }
     say(f"bare navigation (goto + content):    {report['bare_pages_per_min']:7d} pages/min")
@@ -132,6 +141,8 @@ def run_benchmark(rounds: int = 3, say: Callable[[str], Any] = print) -> dict[st
         say(f"    {name:28s} {ms:6.1f} ms/page")
     say(f"through Dagster (mine job, {len(results)} run):  {report['dagster_pages_per_min']:7d} pages/min; "
         f"Dagster overhead {report['dagster_overhead_ms_per_url']} ms/URL ({report['dagster_share']:.0%} of wall time)")
+    say(f"    of which each page's values in the UI (page_values): {report['page_values_ms_per_url']} ms/URL "
+        f"(a run with page_values=off, run before it)")
     say(f"peak PSS of the process tree:        {report['peak_pss_mib']:7d} MiB")
     for name, c in campaigns.items():
         say(f"campaign {name} on stored captures: {c['ms_per_page']:.1f} ms/page, {c['ms_per_page_per_attribute']:.1f} "

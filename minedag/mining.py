@@ -68,11 +68,12 @@ def register_urls(instance: dg.DagsterInstance, urls: Sequence[str], chunk: int 
 
 
 def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions | None = None, batch: int = 500,
-         on_run: Callable[[dg.ExecuteInProcessResult, int], None] | None = None) -> list[dg.ExecuteInProcessResult]:
+         on_run: Callable[[dg.ExecuteInProcessResult, int], None] | None = None,
+         run_config: dict | None = None) -> list[dg.ExecuteInProcessResult]:
     """Materialise ``page_capture`` and every profile for ``urls`` in as few runs as possible.
 
     Each run covers a contiguous range of the partition order, so URLs are grouped into ranges.
-    ``on_run(result, runs_planned)`` is called as each run ends.
+    ``on_run(result, runs_planned)`` is called as each run ends; ``run_config`` adds to the runs' config (e.g. ops).
     """
     if defs is None:
         from minedag.definitions import defs as loaded
@@ -87,7 +88,8 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
     ranges = contiguous_ranges(positions, batch)
     for start, end in ranges:
         tags = range_tags(order[start], order[end])
-        results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET))
+        results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
+                                              run_config={**QUIET, **(run_config or {})}))
         if on_run:
             on_run(results[-1], len(ranges))
     return results

@@ -313,3 +313,12 @@ def test_auto_page_values_move_to_observations_above_the_partition_threshold():
         instance.add_dynamic_partitions(url_partitions.name, ["http://shop.test/one-more"])
         assert page_values_target(context, "auto") == "observation"
         assert page_values_target(context, "off") == "off"
+
+
+def test_the_deployment_sets_the_page_values_default_for_daemon_runs_and_a_typo_is_a_clear_error():
+    code = "from minedag.defs.profiles import ProfilesConfig; print(ProfilesConfig().page_values)"
+    run = lambda value: subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,  # noqa: E731
+                                       env={**os.environ, "MINEDAG_PAGE_VALUES": value})
+    assert run("off").stdout.strip() == "off"
+    typo = run("of")
+    assert typo.returncode != 0 and "MINEDAG_PAGE_VALUES='of': use one of auto, materialization, observation, off" in typo.stderr

@@ -1,5 +1,6 @@
+import os
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 import dagster as dg
 from pydantic import Field
@@ -10,6 +11,7 @@ from minedag.defs.capture import page_capture
 from minedag.defs.metadata import bar, image, md_table, page_values
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
 from minedag.defs.resources import StoreResource
+from minedag.errors import SettingError
 from minedag.plots import quality_histogram
 from minedag.profiles import MiningProfile, all_profiles, extract_record
 from minedag.profiles.page import PageView
@@ -61,13 +63,21 @@ PageValues = Literal["auto", "materialization", "observation", "off"]
 MATERIALIZATION_UP_TO = 2_000  # URL partitions up to which "auto" writes them on the materialization (as cheap there)
 
 
+def deployment_page_values() -> PageValues:
+    """The deployment's default (``$MINEDAG_PAGE_VALUES``, else ``auto``): what the daemon's backfills and sensors use."""
+    value = os.environ.get("MINEDAG_PAGE_VALUES", "auto")
+    if value not in get_args(PageValues):
+        raise SettingError(f"MINEDAG_PAGE_VALUES={value!r}: use one of {', '.join(get_args(PageValues))}")
+    return value  # type: ignore[return-value]
+
+
 class ProfilesConfig(dg.Config):
     """How much a profiles run tells the UI about each page it extracted (unchanged pages are skipped either way)."""
 
     page_values: PageValues = Field(
-        default="auto", description="Each page's status, quality and required values on its partition: on the "
-        f"materialization, as an observation, or off; auto = materialization up to {MATERIALIZATION_UP_TO:,} URL "
-        "partitions, observation above.")
+        default=deployment_page_values(), description="Each page's status, quality and required values on its "
+        f"partition: on the materialization, as an observation, or off; auto = materialization up to "
+        f"{MATERIALIZATION_UP_TO:,} URL partitions, observation above. Default: $MINEDAG_PAGE_VALUES or auto.")
 
 
 def page_values_target(context: dg.AssetExecutionContext, choice: PageValues) -> PageValues:
