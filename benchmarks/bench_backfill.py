@@ -10,11 +10,12 @@ and reports pages/minute, the wait before the first run (the daemon tick) and Da
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 import dagster as dg
-from daemon import daemon_instance, submit_backfill
+from daemon import CpuByRole, daemon_instance, submit_backfill
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,6 +55,8 @@ def main() -> None:
 
     with daemon_instance(max_concurrent_runs=2, postgres=args.postgres, env=knobs) as instance:
         instance.add_dynamic_partitions("urls", urls)
+        cpu = CpuByRole()
+        cpu.start()
         started = submit_backfill(instance, urls, "bench")
         while True:  # the automation and retry sensors may start backfills of their own: only "bench" counts
             backfill = instance.get_backfill("bench")
@@ -63,6 +66,7 @@ def main() -> None:
             if time.time() - started > 3600:
                 raise SystemExit("backfill did not finish within an hour")
             time.sleep(5)
+        cpu_by_role = cpu.stop()
         first_start = min(r.start_time for r in runs if r.start_time)
         last_end = max(r.end_time for r in runs if r.end_time)
         failed = [r for r in runs if r.dagster_run.status.value != "SUCCESS"]
@@ -73,6 +77,15 @@ def main() -> None:
           f"after the backfill was requested (daemon tick), then {wall:.0f} s ({args.urls / wall * 60:.0f} pages/min); "
           f"{len(others)} other runs (automation, retries) started meanwhile")
     print(f"Dagster's share of the wall time after the first tick: {max(0.0, wall - baseline) / wall:.0%}")
+    print(f"CPU seconds by role while the backfill ran ({os.cpu_count()} cores x {time.time() - started:.0f} s): {cpu_by_role}")
+    for record in others:  # what started besides the backfill, and why: the run's origin tags and its assets
+        run = record.dagster_run
+        origin = {k: v for k, v in run.tags.items() if k in ("dagster/backfill", "dagster/sensor_name", "dagster/from_automation_condition")}
+        assets = sorted("/".join(k.path) for k in run.asset_selection or ())
+        took = (record.end_time or last_end) - record.start_time
+        print(f"  other run {run.run_id[:8]}: {origin}, {len(assets)} assets ({', '.join(assets[:3])}...), "
+              f"partitions {run.tags.get('dagster/asset_partition_range_start', run.tags.get('dagster/partition', '?'))}"
+              f"..{run.tags.get('dagster/asset_partition_range_end', '')}, {took:.0f} s, {run.status.value}")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import psutil
 
 from minedag.settings import DAGSTER_ENV
 
@@ -57,3 +59,56 @@ def submit_backfill(instance: dg.DagsterInstance, urls: Sequence[str], backfill_
     started = time.time()
     request_backfill(instance, urls, backfill_id)
     return started
+
+
+def _role(proc: psutil.Process) -> str:
+    """Which part of a deployment a process is, from its command line."""
+    line = " ".join(proc.cmdline())
+    if "chrom" in proc.name():
+        return "chromium"
+    if "execute_run" in line or "execute_step" in line or "spawn_main" in line:  # runs start by multiprocessing spawn
+        return "run workers (Dagster + capture + profiles)"
+    if "dagster-daemon" in line or "dagster_daemon" in line:
+        return "dagster-daemon"
+    if "grpc" in line:
+        return "code server"
+    if proc.name().startswith("postgres"):
+        return "postgresql"
+    return "other"
+
+
+class CpuByRole(threading.Thread):
+    """CPU seconds used on the machine while it runs, summed by role (Chromium, run workers, the daemon...).
+
+    Samples every ``interval`` seconds: a process that ends between two samples loses at most that much.
+    """
+
+    def __init__(self, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.interval, self._done = interval, threading.Event()
+        self._start: dict[int, float] = {}
+        self._last: dict[int, tuple[str, float]] = {}
+
+    def _sample(self) -> None:
+        for proc in psutil.process_iter():
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    self._last[proc.pid] = (self._last.get(proc.pid, (None, 0))[0] or _role(proc), times.user + times.system)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+
+    def run(self) -> None:
+        self._sample()
+        self._start = {pid: cpu for pid, (_, cpu) in self._last.items()}
+        while not self._done.wait(self.interval):
+            self._sample()
+
+    def stop(self) -> dict[str, float]:
+        self._done.set()
+        self.join()
+        self._sample()
+        by_role: dict[str, float] = {}
+        for pid, (role, cpu) in self._last.items():
+            by_role[role] = by_role.get(role, 0.0) + cpu - self._start.get(pid, 0.0)
+        return dict(sorted(((r, round(s, 1)) for r, s in by_role.items()), key=lambda kv: -kv[1]))
