@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=500)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL storage (deploy/postgres/dagster.yaml)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--concurrent-runs", type=int, default=2, help="the instance's max_concurrent_runs")
     parser.add_argument("--baseline-s", type=float, help="the run without Dagster took this long (skips it)")
     args = parser.parse_args()
     knobs = dict(kv.split("=", 1) for kv in args.env)
@@ -48,12 +49,15 @@ def main() -> None:
             extract_record(profile, cap, view=view)
 
     if args.baseline_s is None:
+        cpu = CpuByRole()
+        cpu.start()
         capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
+        print(f"CPU seconds by role without Dagster: {cpu.stop()}")
     baseline = args.baseline_s or time.perf_counter() - t
     server.stop()
     print(f"without Dagster: {args.urls} URLs in {baseline:.0f} s ({args.urls / baseline * 60:.0f} pages/min)")
 
-    with daemon_instance(max_concurrent_runs=2, postgres=args.postgres, env=knobs) as instance:
+    with daemon_instance(max_concurrent_runs=args.concurrent_runs, postgres=args.postgres, env=knobs) as instance:
         instance.add_dynamic_partitions("urls", urls)
         cpu = CpuByRole()
         cpu.start()
@@ -70,6 +74,7 @@ def main() -> None:
         first_start = min(r.start_time for r in runs if r.start_time)
         last_end = max(r.end_time for r in runs if r.end_time)
         failed = [r for r in runs if r.dagster_run.status.value != "SUCCESS"]
+        timelines = [run_timeline(instance, r) for r in sorted(runs, key=lambda r: r.start_time or 0)]
         others = [r for r in instance.get_run_records() if r.dagster_run.tags.get("dagster/backfill") != "bench"
                   and r.start_time and r.start_time < last_end]
     wall = last_end - first_start
@@ -78,6 +83,9 @@ def main() -> None:
           f"{len(others)} other runs (automation, retries) started meanwhile")
     print(f"Dagster's share of the wall time after the first tick: {max(0.0, wall - baseline) / wall:.0%}")
     print(f"CPU seconds by role while the backfill ran ({os.cpu_count()} cores x {time.time() - started:.0f} s): {cpu_by_role}")
+    print("each run: seconds from its start to its first step (the worker's start), each step, after the last step")
+    for line in timelines:
+        print(f"  {line}")
     for record in others:  # what started besides the backfill, and why: the run's origin tags and its assets
         run = record.dagster_run
         origin = {k: v for k, v in run.tags.items() if k in ("dagster/backfill", "dagster/sensor_name", "dagster/from_automation_condition")}
@@ -86,6 +94,22 @@ def main() -> None:
         print(f"  other run {run.run_id[:8]}: {origin}, {len(assets)} assets ({', '.join(assets[:3])}...), "
               f"partitions {run.tags.get('dagster/asset_partition_range_start', run.tags.get('dagster/partition', '?'))}"
               f"..{run.tags.get('dagster/asset_partition_range_end', '')}, {took:.0f} s, {run.status.value}")
+
+
+def run_timeline(instance: dg.DagsterInstance, record: dg.RunRecord) -> str:
+    """Where one run's time went: its worker's start, each step, and the end (from the run's own events)."""
+    steps: dict[str, list[float]] = {}
+    for entry in instance.all_logs(record.dagster_run.run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                                        dg.DagsterEventType.STEP_SUCCESS,
+                                                                        dg.DagsterEventType.STEP_FAILURE}):
+        steps.setdefault(entry.step_key or "?", []).append(entry.timestamp)
+    if not steps or not record.start_time:
+        return f"{record.dagster_run.run_id[:8]}: no steps"
+    first = min(min(t) for t in steps.values())
+    last = max(max(t) for t in steps.values())
+    parts = ", ".join(f"{k} {max(t) - min(t):.1f}" for k, t in sorted(steps.items(), key=lambda kv: min(kv[1])))
+    return (f"{record.dagster_run.run_id[:8]}: worker start {first - record.start_time:.1f}, {parts}, "
+            f"after {(record.end_time or last) - last:.1f} (run {(record.end_time or last) - record.start_time:.1f} s)")
 
 
 if __name__ == "__main__":

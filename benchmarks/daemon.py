@@ -66,6 +66,10 @@ def _role(proc: psutil.Process) -> str:
     line = " ".join(proc.cmdline())
     if "chrom" in proc.name():
         return "chromium"
+    if "run-driver" in line:
+        return "playwright driver"
+    if proc.pid == os.getpid():
+        return "this process"
     if "execute_run" in line or "execute_step" in line or "spawn_main" in line:  # runs start by multiprocessing spawn
         return "run workers (Dagster + capture + profiles)"
     if "dagster-daemon" in line or "dagster_daemon" in line:

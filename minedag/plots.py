@@ -15,9 +15,10 @@ _PNG = {"Software": None}  # no tool stamp: the same chart gives the same bytes
 _ACCENT, _MUTED = "#4f43dd", "#c8c4f5"
 
 
-def _png(fig) -> bytes:
+def _png(fig, tight: bool = True) -> bytes:
+    """The figure as PNG bytes; ``tight`` fits the margins to the labels (a second draw: ≈ 45 ms a chart)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight", metadata=_PNG)
+    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight" if tight else None, metadata=_PNG)
     plt.close(fig)
     return buffer.getvalue()
 
@@ -43,9 +44,11 @@ def quality_histogram(scores: Sequence[float], title: str) -> bytes:
     ax.set_xlim(0, 100)
     ax.set_xlabel("quality score", fontsize=8)
     ax.set_ylabel("records", fontsize=8)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"{title} (n={len(scores)})", loc="left", fontsize=10)
     ax.tick_params(labelsize=8)
-    return _png(fig)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.88)  # fixed labels: fixed margins (one per batch)
+    return _png(fig, tight=False)
 
 
 def link_graph(links: Sequence[dict], title: str, limit: int = 20) -> bytes:

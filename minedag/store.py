@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from minedag.capture.model import PageCapture, PreviousCapture
+from minedag.capture.model import PageCapture, PreviousCapture, content_address
 from minedag.errors import MinedagError
 from minedag.urls import url_id
 
@@ -124,7 +124,7 @@ class Store:
             if not target.exists():
                 atomic_write(target, cap.screenshot)
         body = cap.to_json()
-        capture_id = cap.capture_id
+        capture_id = content_address(body)
         target = self._capture_path(capture_id)
         if not target.exists():
             atomic_write(target, gzip.compress(body, compresslevel=5))

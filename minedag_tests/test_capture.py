@@ -101,3 +101,28 @@ def test_axe_checks_inside_frames_and_runs_the_rules_it_is_asked_for(options):
     fake_caption = next(r for r in chosen.axe["violations"] if r["id"] == "table-fake-caption")
     assert [n["target"] for n in fake_caption["nodes"]] == [["#prices"]] and "image-alt" not in ran
     assert unknown.axe == {"error": "unknown axe rules or tags: no-such-rule"}
+
+
+def test_cdp_send_answers_what_the_public_send_answers(options):
+    """The capture reads CDP answers without Playwright's deep copy; they must be the same answers."""
+    import asyncio
+
+    from minedag.capture import Capturer
+    from minedag.capture.collectors import cdp_send
+
+    async def run():
+        async with Capturer(options) as capturer:
+            await capturer.capture("http://shop.test/")
+            page = await next(iter(capturer.pool.contexts.values())).context.new_page()
+            await page.goto("http://shop.test/")
+            cdp = await page.context.new_cdp_session(page)
+            await cdp.send("DOM.enable")
+            answers = []
+            for method, params in [("DOMSnapshot.captureSnapshot", {"computedStyles": ["display", "color"]}),
+                                   ("Accessibility.getFullAXTree", None), ("Page.getLayoutMetrics", None)]:
+                answers.append((await cdp.send(method, params), await cdp_send(cdp, method, params)))
+            await page.close()
+            return answers
+
+    for public, ours in asyncio.run(run()):
+        assert public and ours == public

@@ -22,6 +22,14 @@ COMPUTED_STYLES = (
 )
 
 
+_NOT_SERIALISED = frozenset({"screenshot", "storage_values"})
+
+
+def content_address(canonical_json: bytes) -> str:
+    """A capture's id: the sha256 of its canonical JSON (``PageCapture.to_json``)."""
+    return hashlib.sha256(canonical_json).hexdigest()
+
+
 @dataclass(frozen=True)
 class PreviousCapture:
     """What a re-mine needs to ask "changed since?" (ETag, Last-Modified) and to compare response bodies."""
@@ -93,10 +101,8 @@ class PageCapture:
     storage_values: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data.pop("screenshot")
-        data.pop("storage_values")
-        return data
+        """The serialised fields, sharing their values with the capture (no deep copy: a DOM snapshot is large)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _NOT_SERIALISED}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageCapture:
@@ -109,7 +115,7 @@ class PageCapture:
     @property
     def capture_id(self) -> str:
         """Content address of this capture (sha256 of its canonical JSON)."""
-        return hashlib.sha256(self.to_json()).hexdigest()
+        return content_address(self.to_json())
 
     def fail(self, kind: str, message: str) -> PageCapture:
         """Mark the capture failed (keeps what was collected) and return it."""
