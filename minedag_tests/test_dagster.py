@@ -322,3 +322,13 @@ def test_the_deployment_sets_the_page_values_default_for_daemon_runs_and_a_typo_
     assert run("off").stdout.strip() == "off"
     typo = run("of")
     assert typo.returncode != 0 and "MINEDAG_PAGE_VALUES='of': use one of auto, materialization, observation, off" in typo.stderr
+
+
+def test_the_deployment_sets_urls_per_mining_run_and_a_bad_value_is_a_clear_error():
+    code = ("from minedag.definitions import defs; import dagster as dg; "
+            "print(defs.resolve_assets_def(dg.AssetKey('page_capture')).backfill_policy.max_partitions_per_run)")
+    run = lambda value: subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,  # noqa: E731
+                                       env={**os.environ, "MINEDAG_BATCH": value})
+    assert run("120").stdout.strip() == "120"
+    bad = run("lots")
+    assert bad.returncode != 0 and "MINEDAG_BATCH='lots': give a whole number of URLs per mining run" in bad.stderr
