@@ -26,6 +26,9 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL storage (deploy/postgres/dagster.yaml)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--concurrent-runs", type=int, default=2, help="the instance's max_concurrent_runs")
+    parser.add_argument("--baseline-batch", type=int, default=0,
+                        help="capture the baseline in batches of this many URLs, a browser each, as the runs do (0: one browser)")
+    parser.add_argument("--baseline-only", action="store_true", help="stop after the run without Dagster")
     parser.add_argument("--baseline-s", type=float, help="the run without Dagster took this long (skips it)")
     args = parser.parse_args()
     knobs = dict(kv.split("=", 1) for kv in args.env)
@@ -51,11 +54,15 @@ def main() -> None:
     if args.baseline_s is None:
         cpu = CpuByRole()
         cpu.start()
-        capture_urls(urls, CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
+        step = args.baseline_batch or len(urls)
+        for i in range(0, len(urls), step):
+            capture_urls(urls[i:i + step], CaptureOptions(host_rules=server.host_rules, allow_hosts=("*.test",)), on_capture=work)
         print(f"CPU seconds by role without Dagster: {cpu.stop()}")
     baseline = args.baseline_s or time.perf_counter() - t
     server.stop()
     print(f"without Dagster: {args.urls} URLs in {baseline:.0f} s ({args.urls / baseline * 60:.0f} pages/min)")
+    if args.baseline_only:
+        return
 
     with daemon_instance(max_concurrent_runs=args.concurrent_runs, postgres=args.postgres, env=knobs) as instance:
         instance.add_dynamic_partitions("urls", urls)

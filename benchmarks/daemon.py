@@ -27,7 +27,7 @@ def daemon_instance(max_concurrent_runs: int, postgres: bool = False,
                     env: dict[str, str] | None = None) -> Iterator[dg.DagsterInstance]:
     """The instance, with the daemon running; ``env`` is set for the daemon and its runs (e.g. a Dagster knob set to
     "false" to measure without it). PostgreSQL uses ``deploy/postgres/dagster.yaml`` on a scratch database."""
-    with tempfile.TemporaryDirectory() as home, contextlib.ExitStack() as stack:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as home, contextlib.ExitStack() as stack:
         if postgres:
             sys.path.insert(0, str(REPO))
             from minedag_tests.scratch_postgres import scratch_postgres_instance
