@@ -33,11 +33,18 @@ def pg_instance(tmp_path, monkeypatch):
         pytest.fail(str(exc))  # not a skip: CI has PostgreSQL, so its absence is an error
 
 
-def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path):
+def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path, monkeypatch):
     assert type(pg_instance.run_storage).__name__ == "PostgresRunStorage"
     urls = ["http://shop.test/", "http://blog.test/about", "http://lab.test/pdf"]
+    storage, batches = pg_instance.event_log_storage, []
+    store_batch = storage.store_event_batch
+    monkeypatch.setattr(storage, "store_event_batch", lambda events: (batches.append(events), store_batch(events))[1])
     (result,) = mine(pg_instance, urls)
     assert result.success
+    # DAGSTER_EVENT_BATCH_SIZE (minedag.settings.DAGSTER_ENV): each asset's materializations of the run in one write
+    materializations = pg_instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    batched = [e for batch in batches for e in batch if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION]
+    assert len(batched) == len(materializations) >= 10 * len(urls)  # page_capture, the profiles, a campaign
     record = pg_instance.get_run_record_by_id(result.run_id)
     assert record is not None and record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
     assert sorted(pg_instance.get_dynamic_partitions("urls")) == sorted(urls)
