@@ -6,12 +6,16 @@ instance, three ways: batch metadata only; each page's values on its materializa
 run's wall time and the extra milliseconds per page value, for each partition count. This is what
 ``ProfilesConfig.page_values="auto"`` is chosen from.
 
-Run: ``.venv/bin/python benchmarks/bench_page_values.py [--partitions 1000 10000 100000]``
+Run: ``.venv/bin/python benchmarks/bench_page_values.py [--partitions 1000 10000 100000] [--postgres]`` (``--postgres``: a
+throw-away database on the local PostgreSQL, with minedag's Dagster settings, batched writes included).
 """
 
 import argparse
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,7 +23,20 @@ ASSETS, BATCH = 9, 50
 WAYS = ("batch only", "on materialization", "as observation")
 
 
-def run_once(partitions: int, way: str) -> float:
+@contextmanager
+def _instance(home: str, postgres: bool) -> Iterator[dg.DagsterInstance]:
+    if not postgres:
+        yield dg.DagsterInstance.local_temp(home)
+        return
+    from minedag.settings import use_dagster_env
+    from minedag_tests.scratch_postgres import scratch_postgres_instance
+
+    use_dagster_env()
+    with scratch_postgres_instance(Path(home) / "pg") as instance:
+        yield instance
+
+
+def run_once(partitions: int, way: str, postgres: bool = False) -> float:
     """Seconds for one 50-URL run of the nine assets with ``partitions`` URL partitions registered."""
     urls = dg.DynamicPartitionsDefinition(name="urls")
     specs = [dg.AssetSpec(f"asset_{i}", partitions_def=urls) for i in range(ASSETS)]
@@ -36,8 +53,7 @@ def run_once(partitions: int, way: str) -> float:
                     context.log_event(dg.AssetObservation(asset_key=spec.key, partition=key, metadata=values))
             yield dg.MaterializeResult(asset_key=spec.key, metadata={"batch_records": len(keys)})
 
-    with tempfile.TemporaryDirectory() as home:
-        instance = dg.DagsterInstance.local_temp(home)
+    with tempfile.TemporaryDirectory() as home, _instance(home, postgres) as instance:
         keys = [f"https://site{i % 200}.example/page/{i}" for i in range(partitions)]
         instance.add_dynamic_partitions("urls", keys)
         start = time.perf_counter()
@@ -50,10 +66,11 @@ def run_once(partitions: int, way: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--postgres", action="store_true", help="Dagster storage on the local PostgreSQL")
     args = parser.parse_args()
     print(f"| URL partitions | {' | '.join(WAYS)} |\n|---|---|---|---|")
     for partitions in args.partitions:
-        seconds = {way: min(run_once(partitions, way) for _ in range(2)) for way in WAYS}
+        seconds = {way: min(run_once(partitions, way, args.postgres) for _ in range(2)) for way in WAYS}
         extra = {way: 1000 * (seconds[way] - seconds["batch only"]) / (ASSETS * BATCH) for way in WAYS}
         cells = [f"{seconds[w]:.1f} s" + (f" (+{extra[w]:.0f} ms/value)" if w != "batch only" else "") for w in WAYS]
         print(f"| {partitions:,} | {' | '.join(cells)} |", flush=True)

@@ -35,6 +35,23 @@ def test_a_batch_of_hostile_pages_records_each_failure_and_keeps_the_good_pages(
     assert caps["http://shop.test/"].ok and caps["http://blog.test/"].ok
 
 
+def test_an_unforeseen_error_fails_its_page_and_not_the_batch(options, monkeypatch):
+    from minedag.capture.politeness import Politeness
+
+    throttled = Politeness.throttled
+
+    def failing_for_blog(self, host, status, headers):  # a fault injected where a server's answer is read
+        if host == "blog.test":
+            raise RuntimeError("injected")
+        return throttled(self, host, status, headers)
+
+    monkeypatch.setattr(Politeness, "throttled", failing_for_blog)
+    caps = {c.url: c for c in capture_urls(["http://blog.test/", "http://shop.test/"], options)}
+    assert caps["http://shop.test/"].ok
+    failed = caps["http://blog.test/"]
+    assert not failed.ok and failed.error_kind == "error" and "RuntimeError: injected" in failed.error
+
+
 def test_private_addresses_are_refused_without_an_allow_list(site):
     from minedag.capture import CaptureOptions
 

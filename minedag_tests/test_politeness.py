@@ -57,6 +57,18 @@ def test_429_backs_off_for_retry_after_and_then_succeeds(site, options):
     assert any("backed off" in m["text"] for m in cap.console)
 
 
+def test_a_retry_after_that_is_no_number_falls_back_to_the_default_back_off(site, options):
+    # "²" is a digit to str.isdigit but not to float: it once raised out of the capture and sank the batch.
+    if site.hits[("lab.test", "/busy-odd")] % 2 == 1:  # make the next request the throttled one
+        capture_urls(["http://lab.test/busy-odd"], polite(options))
+    throttled_before = site.hits[("lab.test", "/busy-odd")]
+    caps = {c.url: c for c in capture_urls(["http://lab.test/busy-odd", "http://shop.test/"], polite(options))}
+    assert caps["http://shop.test/"].ok
+    cap = caps["http://lab.test/busy-odd"]
+    assert cap.ok and cap.status == 200 and site.hits[("lab.test", "/busy-odd")] == throttled_before + 2
+    assert any("HTTP 429: backed off 2.0 s" in m["text"] for m in cap.console)  # 2 s: the first default back-off
+
+
 def test_a_host_that_keeps_failing_opens_the_circuit(options):
     urls = [f"http://nothing-here.invalid/{i}" for i in range(6)]
     caps = capture_urls(urls, dataclasses.replace(polite(options, circuit_after=3), pages_per_site=1))

@@ -89,9 +89,16 @@ class Capturer:
     async def capture(self, url: str) -> PageCapture:
         """Capture one URL politely; never raises for a bad page (the failure is in the returned capture).
 
-        Secrets are masked before the capture is returned (``capture.redact``).
+        Anything unforeseen while capturing it (a server's answer no branch expected, a minedag bug) fails this
+        page with kind ``error`` and the exception, not the batch. Secrets are masked before the capture is
+        returned (``capture.redact``).
         """
-        return redact_capture(await self._capture(url), emails=self.options.redact_emails)
+        try:
+            cap = await self._capture(url)
+        except Exception as exc:  # noqa: BLE001 - recorded on the page; cancellation (BaseException) still stops the run
+            cap = PageCapture(url=url, captured_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            cap.fail("error", f"minedag could not capture this page: {type(exc).__name__}: {exc}"[:500])
+        return redact_capture(cap, emails=self.options.redact_emails)
 
     async def _capture(self, url: str) -> PageCapture:
         """``capture`` before redaction.

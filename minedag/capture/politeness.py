@@ -156,7 +156,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # delay-seconds; "²" is a digit to isdigit, not to float
         return float(value)
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())

@@ -57,10 +57,11 @@ def profile_spec(profile: MiningProfile) -> dg.AssetSpec:
 
 # Where each page's own values go (its status, quality and required values), so a profile's partition page shows
 # them. On the materialization itself (`add_asset_metadata(partition_key=...)`) they cost no event, but Dagster
-# 1.13 loads every URL partition on each such call: ≈ 7 ms a call at 1k URLs, 0.2 s at 100k. An observation on the
-# partition costs ≈ 7 ms on SQLite at any size, and is listed under the partition's historical events.
+# 1.13 queries the instance on each such call and loads every URL partition: on SQLite ≈ 7 ms a call at 1k URLs,
+# 0.2 s at 100k; on PostgreSQL ≈ 37 ms at 1k. An observation on the partition costs ≈ 7 ms on SQLite at any size
+# and ≈ 11 ms on PostgreSQL, and is listed under the partition's historical events (benchmarks/bench_page_values.py).
 PageValues = Literal["auto", "materialization", "observation", "off"]
-MATERIALIZATION_UP_TO = 2_000  # URL partitions up to which "auto" writes them on the materialization (as cheap there)
+MATERIALIZATION_UP_TO = 2_000  # URL partitions up to which "auto" writes them on the materialization on SQLite
 
 
 def deployment_page_values() -> PageValues:
@@ -76,14 +77,18 @@ class ProfilesConfig(dg.Config):
 
     page_values: PageValues = Field(
         default=deployment_page_values(), description="Each page's status, quality and required values on its "
-        f"partition: on the materialization, as an observation, or off; auto = materialization up to "
-        f"{MATERIALIZATION_UP_TO:,} URL partitions, observation above. Default: $MINEDAG_PAGE_VALUES or auto.")
+        f"partition: on the materialization, as an observation, or off; auto = materialization on the embedded SQLite "
+        f"instance up to {MATERIALIZATION_UP_TO:,} URL partitions, observation above and on other storage (PostgreSQL). "
+        f"Default: $MINEDAG_PAGE_VALUES or auto.")
 
 
 def page_values_target(context: dg.AssetExecutionContext, choice: PageValues) -> PageValues:
-    """The concrete place for this run's page values (``auto`` resolved by counting at most the threshold's keys)."""
+    """The concrete place for this run's page values (``auto`` resolved from the event log's kind and by counting
+    at most the threshold's keys)."""
     if choice != "auto":
         return choice
+    if not type(context.instance.event_log_storage).__name__.endswith("SqliteEventLogStorage"):
+        return "observation"  # no public way to ask the kind of storage; a name covers Dagster's two SQLite ones
     first = context.instance.get_paginated_dynamic_partitions(
         partitions_def_name=url_partitions.name, limit=MATERIALIZATION_UP_TO + 1, ascending=True)
     return "observation" if first.has_more or len(first.results) > MATERIALIZATION_UP_TO else "materialization"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from minedag.profiles.page import INTERACTIVE_ROLES, PageView, to_json
+from minedag.profiles.page import INTERACTIVE_ROLES, PageView, to_json, whole_number
 from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 LANDMARK_ROLES = ("banner", "navigation", "main", "contentinfo", "complementary", "search", "form", "region")
@@ -27,7 +27,7 @@ def extract(page: PageView) -> dict[str, Any]:
     headings = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4", "h5", "h6")] if doc is not None else []
     roles = page.role_counts()
     unnamed = [n for n in page.ax_nodes if n.get("role") in INTERACTIVE_ROLES and not (n.get("name") or "").strip()]
-    tabindex = [int(v) for v in (doc.xpath("//@tabindex") if doc is not None else []) if str(v).lstrip("-").isdigit()]
+    tabindex = [n for v in (doc.xpath("//@tabindex") if doc is not None else []) if (n := whole_number(v)) is not None]
     focusable = sum(1 for n in page.ax_nodes if n.get("props", {}).get("focusable"))
     html = doc.find(".") if doc is not None else None
     return {
@@ -67,7 +67,7 @@ def _has_label(doc: Any, field: Any) -> bool:
 
 PROFILE = MiningProfile(
     name="accessibility_analyzer",
-    version="3",
+    version="4",
     description="WCAG accessibility of a page: axe-core violations by rule and impact, labels, alt text, landmarks and the AX tree.",
     reads=("axe", "ax_tree", "rendered_html"),
     extract=extract,

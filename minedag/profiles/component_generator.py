@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from minedag.profiles.page import Element, PageView, to_json
+from minedag.profiles.page import Element, PageView, to_json, whole_number
 from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 
@@ -117,7 +117,7 @@ def _type_of(values: list[str | None]) -> str:
         suffix = "?"
     else:
         suffix = ""
-    if present and all(v.lstrip("-").isdigit() for v in present):
+    if present and all(whole_number(v) is not None for v in present):
         return "number" + suffix
     if present and all(v in ("true", "false") for v in present):
         return "boolean" + suffix
@@ -176,7 +176,7 @@ def _depth(elements: list[Element]) -> int:
 
 PROFILE = MiningProfile(
     name="component_generator",
-    version="2",
+    version="3",
     description="Reusable UI components of the page (nav, cards, buttons, forms, modals, tables...) with structure, props, styles and states.",
     reads=("dom_snapshot", "stylesheets", "raw_html"),
     extract=extract,

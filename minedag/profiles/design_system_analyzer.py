@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from minedag.profiles.page import PageView, to_json
+from minedag.profiles.page import PageView, px, to_json, whole_number
 from minedag.profiles.spec import Attribute, MiningProfile, entries, record
 
 _SPACING = ("margin-top", "margin-right", "margin-bottom", "margin-left", "padding-top", "padding-right",
@@ -50,15 +50,15 @@ def extract(page: PageView) -> dict[str, Any]:
         "palette": to_json(dict(colors.most_common(30))),
         "color_count": len(colors),
         "font_families": [f for f, _ in families.most_common(10) if f],
-        "type_scale": to_json(dict(sorted(sizes.items(), key=lambda kv: _px(kv[0])))),
+        "type_scale": to_json(dict(sorted(sizes.items(), key=lambda kv: px(kv[0])))),
         "font_weights": sorted(w for w in weights if w),
         "line_heights": [h for h, _ in heights.most_common(10) if h],
-        "spacing_scale": to_json(dict(sorted(spacing.items(), key=lambda kv: _px(kv[0])))),
-        "radii": sorted(radii, key=_px),
+        "spacing_scale": to_json(dict(sorted(spacing.items(), key=lambda kv: px(kv[0])))),
+        "radii": sorted(radii, key=px),
         "shadows": [s for s, _ in shadows.most_common(10)],
         "custom_properties": to_json(props),
         "breakpoints": sorted({int(m) for cond in page.capture.stylesheets.get("media", []) for m in re.findall(r"(\d+)px", cond)}),
-        "z_index_scale": sorted({int(v) for v in z if v.lstrip("-").isdigit()}),
+        "z_index_scale": sorted({n for v in z if (n := whole_number(v)) is not None}),
         "consistency_score": round(100 * (1 - off_count / used), 1) if used else None,
         "off_scale_values": to_json([{"kind": k, "value": v, "count": c} for k, v, c in off[:30]]),
         "design_tokens": to_json(_dtcg(props)),
@@ -96,7 +96,7 @@ def _off_scale(scale: dict[str, set[str]], colors: Counter, sizes: Counter, spac
         ok = allowed(counter, declared)
         if kind == "spacing" and declared:
             # Compound values (e.g. 88px header offset) are fine when they are sums of two tokens.
-            ok |= {f"{_px(a) + _px(b):g}px" for a in declared for b in declared}
+            ok |= {f"{px(a) + px(b):g}px" for a in declared for b in declared}
         out += [(kind, v, c) for v, c in counter.most_common() if v not in ok and not (kind == "color" and v.endswith("00"))]
     return sorted(out, key=lambda t: -t[2])
 
@@ -121,10 +121,6 @@ def _hex(css: str) -> str:
         return "transparent"
     return "#{:02x}{:02x}{:02x}".format(*tuple(int(m.group(i)) for i in (1, 2, 3)))
 
-
-def _px(value: str) -> float:
-    m = re.match(r"(-?\d+(\.\d+)?)px", value or "")
-    return float(m.group(1)) if m else 0.0
 
 
 PROFILE = MiningProfile(

@@ -391,3 +391,20 @@ def schema_org_name(value: str) -> str | None:
 def to_json(value: Any) -> str:
     """Compact, deterministic JSON for nested attributes stored as strings."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+_WHOLE_NUMBER = re.compile(r"[ \t\n\f\r]*([+-]?[0-9]+)[ \t\n\f\r]*")
+_PX = re.compile(r"(-?[0-9]+(\.[0-9]+)?)px")
+
+
+def whole_number(text: object) -> int | None:
+    """``text`` as an integer if it is one in ASCII digits (a sign and spaces around allowed, as HTML parses
+    ``tabindex``), else ``None``. Not ``str.isdigit``: it accepts "²", which ``int`` then rejects."""
+    match = _WHOLE_NUMBER.fullmatch(str(text))
+    return int(match.group(1)) if match else None
+
+
+def px(value: str | None) -> float:
+    """A CSS length in pixels ("12.5px" -> 12.5); 0.0 for anything else (auto, em, empty)."""
+    match = _PX.match(value or "")
+    return float(match.group(1)) if match else 0.0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from minedag.profiles.page import PageView, to_json
+from minedag.profiles.page import PageView, px, to_json
 from minedag.profiles.page_type import page_type
 from minedag.profiles.spec import Attribute, MiningProfile, record
 
@@ -64,9 +64,9 @@ def extract(page: PageView) -> dict[str, Any]:
     fixed = [e for e in els if e.styles.get("position") in ("fixed", "sticky")]
     layer_fixed = sum(1 for layer in cap.layers if layer.get("stickyPositionConstraint") or "FixedPosition" in " ".join(layer.get("compositingReasons", [])))
     darks = _dark_patterns(page)
-    headings = [(e.tag, _px(e.styles.get("font-size", ""))) for e in els if e.tag in ("h1", "h2", "h3")]
+    headings = [(e.tag, px(e.styles.get("font-size", ""))) for e in els if e.tag in ("h1", "h2", "h3")]
     h1_sizes = [s for t, s in headings if t == "h1"]
-    biggest_text = max((_px(e.styles.get("font-size", "")) for e in els if e.text), default=0)
+    biggest_text = max((px(e.styles.get("font-size", "")) for e in els if e.text), default=0)
     interactive = [e for e in els if e.tag in ("a", "button", "input", "select", "textarea")]
     small = [e for e in interactive if e.bounds and (e.bounds[2] < 24 or e.bounds[3] < 24)]
     return {
@@ -204,10 +204,6 @@ def _label_text(field: Any) -> str:
     parent = field.getparent()
     return field.get("aria-label") or (parent.text_content()[:200] if parent is not None else "")
 
-
-def _px(value: str) -> float:
-    m = re.match(r"(\d+(\.\d+)?)px", value or "")
-    return float(m.group(1)) if m else 0.0
 
 
 PROFILE = MiningProfile(

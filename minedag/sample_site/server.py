@@ -113,9 +113,10 @@ class SiteHandler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             return self._send(200, b"User-agent: *\nAllow: /\n\nUser-agent: minedag\nDisallow: /private/\nCrawl-delay: 0.5\n\n"
                                    b"User-agent: greedy-bot\nCrawl-delay: 86400\n", _TYPES[".txt"])
-        if path == "/busy":  # every other request is throttled: 429 with Retry-After: 1
-            if self.server.hits[("lab.test", "/busy")] % 2 == 1:
-                return self._send(429, b"<title>Too many requests</title>", _TYPES[".html"], {"Retry-After": "1"})
+        if path in ("/busy", "/busy-odd"):  # every other request is throttled: 429 with Retry-After: 1 (odd: "²")
+            if self.server.hits[("lab.test", path)] % 2 == 1:
+                return self._send(429, b"<title>Too many requests</title>", _TYPES[".html"],
+                                  {"Retry-After": "1" if path == "/busy" else "\u00b2"})
             return self._send(200, b"<!doctype html><html lang='en'><title>Busy</title><h1>Finally</h1></html>", _TYPES[".html"])
         if path.startswith("/private/") or path.startswith("/paced/"):
             return self._send(200, f"<!doctype html><html lang='en'><title>{path}</title><h1>{path}</h1></html>".encode(), _TYPES[".html"])

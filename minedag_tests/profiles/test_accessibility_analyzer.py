@@ -2,6 +2,9 @@
 
 import json
 
+from minedag.capture.model import PageCapture
+from minedag.profiles import all_profiles, extract_record
+from minedag.profiles.page import px, whole_number
 from minedag_tests.goldens import SAMPLE_GOLDENS, golden_record, site_truth
 
 # Deliberate mistakes that are axe rules of the same id.
@@ -33,3 +36,18 @@ def test_landmarks_and_roles_come_from_the_accessibility_tree():
     roles = json.loads(home["ax_roles"])
     assert roles["link"] > 0 and roles["heading"] > 0 and all(isinstance(n, int) for n in roles.values())
     assert home["heading_order_ok"] and not golden_record("accessibility_analyzer", "http://blog.test/posts/structured-data")["heading_order_ok"]
+
+
+def test_tabindex_values_that_are_no_number_are_ignored_not_fatal():
+    # "²" passes str.isdigit and "--1" passes lstrip("-").isdigit(); int() rejects both, and once failed the record.
+    html = ('<html lang="en"><body><button tabindex="²">a</button><a href="/" tabindex="--1">b</a>'
+            '<div tabindex=" 3 ">c</div><span tabindex="+2">d</span><i tabindex="-1">e</i></body></html>')
+    capture = PageCapture(url="http://odd.test/", ok=True, status=200, raw_html=html, rendered_html=html)
+    row = extract_record(all_profiles()["accessibility_analyzer"], capture)
+    assert row["ok"], row["error"]
+    assert json.loads(row["focus"])["positive_tabindex"] == 2  # " 3 " and "+2", as HTML parses them
+
+
+def test_number_helpers_read_ascii_numbers_only():
+    assert [whole_number(v) for v in ["7", " -3 ", "+2", "²", "--1", "", "1.5", "٣"]] == [7, -3, 2, None, None, None, None, None]
+    assert [px(v) for v in ["12.5px", "-4px", "1em", "", None]] == [12.5, -4.0, 0.0, 0.0, 0.0]
