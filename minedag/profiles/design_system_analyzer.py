@@ -122,7 +122,6 @@ def _hex(css: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*tuple(int(m.group(i)) for i in (1, 2, 3)))
 
 
-
 PROFILE = MiningProfile(
     name="design_system_analyzer",
     version="2",

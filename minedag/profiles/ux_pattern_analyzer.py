@@ -205,7 +205,6 @@ def _label_text(field: Any) -> str:
     return field.get("aria-label") or (parent.text_content()[:200] if parent is not None else "")
 
 
-
 PROFILE = MiningProfile(
     name="ux_pattern_analyzer",
     version="5",
