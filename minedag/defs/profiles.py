@@ -61,7 +61,10 @@ def profile_spec(profile: MiningProfile) -> dg.AssetSpec:
 # 0.2 s at 100k; on PostgreSQL ≈ 37 ms at 1k. An observation on the partition costs ≈ 7 ms on SQLite at any size
 # and ≈ 11 ms on PostgreSQL, and is listed under the partition's historical events (benchmarks/bench_page_values.py).
 PageValues = Literal["auto", "materialization", "observation", "off"]
-MATERIALIZATION_UP_TO = 2_000  # URL partitions up to which "auto" writes them on the materialization on SQLite
+MATERIALIZATION_UP_TO = 2_000  # URL partitions up to which "auto" writes them on the materialization on local storage
+# Dagster's event logs in the process's own files or memory (its SQLite ones, the ephemeral instance's), by class
+# name: Dagster has no public way to ask what kind of storage an instance has.
+LOCAL_EVENT_LOGS = ("SqliteEventLogStorage", "InMemoryEventLogStorage")
 
 
 def deployment_page_values() -> PageValues:
@@ -77,8 +80,8 @@ class ProfilesConfig(dg.Config):
 
     page_values: PageValues = Field(
         default=deployment_page_values(), description="Each page's status, quality and required values on its "
-        f"partition: on the materialization, as an observation, or off; auto = materialization on the embedded SQLite "
-        f"instance up to {MATERIALIZATION_UP_TO:,} URL partitions, observation above and on other storage (PostgreSQL). "
+        f"partition: on the materialization, as an observation, or off; auto = materialization on local storage (SQLite, "
+        f"in-memory) up to {MATERIALIZATION_UP_TO:,} URL partitions, observation above and on a database server (PostgreSQL). "
         f"Default: $MINEDAG_PAGE_VALUES or auto.")
 
 
@@ -87,8 +90,8 @@ def page_values_target(context: dg.AssetExecutionContext, choice: PageValues) ->
     at most the threshold's keys)."""
     if choice != "auto":
         return choice
-    if not type(context.instance.event_log_storage).__name__.endswith("SqliteEventLogStorage"):
-        return "observation"  # no public way to ask the kind of storage; a name covers Dagster's two SQLite ones
+    if not type(context.instance.event_log_storage).__name__.endswith(LOCAL_EVENT_LOGS):
+        return "observation"  # a database server: each of Dagster's queries per value is a round trip
     first = context.instance.get_paginated_dynamic_partitions(
         partitions_def_name=url_partitions.name, limit=MATERIALIZATION_UP_TO + 1, ascending=True)
     return "observation" if first.has_more or len(first.results) > MATERIALIZATION_UP_TO else "materialization"
