@@ -13,27 +13,15 @@ throw-away database on the local PostgreSQL, with minedag's Dagster settings, ba
 import argparse
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
+from minedag.settings import use_dagster_env
+from minedag_tests.scratch_postgres import scratch_instance
+
 ASSETS, BATCH = 9, 50
 WAYS = ("batch only", "on materialization", "as observation")
-
-
-@contextmanager
-def _instance(home: str, postgres: bool) -> Iterator[dg.DagsterInstance]:
-    if not postgres:
-        yield dg.DagsterInstance.local_temp(home)
-        return
-    from minedag.settings import use_dagster_env
-    from minedag_tests.scratch_postgres import scratch_postgres_instance
-
-    use_dagster_env()
-    with scratch_postgres_instance(Path(home) / "pg") as instance:
-        yield instance
 
 
 def run_once(partitions: int, way: str, postgres: bool = False) -> float:
@@ -53,7 +41,7 @@ def run_once(partitions: int, way: str, postgres: bool = False) -> float:
                     context.log_event(dg.AssetObservation(asset_key=spec.key, partition=key, metadata=values))
             yield dg.MaterializeResult(asset_key=spec.key, metadata={"batch_records": len(keys)})
 
-    with tempfile.TemporaryDirectory() as home, _instance(home, postgres) as instance:
+    with tempfile.TemporaryDirectory() as home, scratch_instance(Path(home), postgres) as instance:
         keys = [f"https://site{i % 200}.example/page/{i}" for i in range(partitions)]
         instance.add_dynamic_partitions("urls", keys)
         start = time.perf_counter()
@@ -68,6 +56,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--postgres", action="store_true", help="Dagster storage on the local PostgreSQL")
     args = parser.parse_args()
+    if args.postgres:
+        use_dagster_env()  # minedag's Dagster settings, batched writes included
     print(f"| URL partitions | {' | '.join(WAYS)} |\n|---|---|---|---|")
     for partitions in args.partitions:
         seconds = {way: min(run_once(partitions, way, args.postgres) for _ in range(2)) for way in WAYS}

@@ -12,8 +12,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,18 +24,7 @@ from minedag.defs.resources import BrowserResource, StoreResource
 from minedag.mining import mine
 from minedag.sample_site.server import SITE_ROOT, SiteServer, resolve
 from minedag.urlfile import read_url_file
-
-
-@contextmanager
-def _instance(tmp: str, postgres: bool) -> Iterator[dg.DagsterInstance]:
-    if not postgres:
-        with dg.instance_for_test(temp_dir=tmp) as instance:
-            yield instance
-        return
-    from minedag_tests.scratch_postgres import scratch_postgres_instance
-
-    with scratch_postgres_instance(Path(tmp) / "home") as instance:
-        yield instance
+from minedag_tests.scratch_postgres import scratch_instance
 
 
 def main() -> None:
@@ -58,7 +45,7 @@ def main() -> None:
         defs = dg.Definitions(assets=[page_capture, mining_profiles], jobs=[mine_job], resources={
             "browser": BrowserResource(host_rules=server.host_rules, allow_hosts=["*.test"]),
             "store": StoreResource(root=str(Path(tmp) / "store"))})
-        with _instance(tmp, args.postgres) as instance:
+        with scratch_instance(Path(tmp), args.postgres) as instance:
             t = time.perf_counter()
             mine(instance, urls, defs=defs)
             full = time.perf_counter() - t

@@ -50,3 +50,14 @@ def scratch_postgres_instance(home: Path, admin_dsn: str = ADMIN_DSN) -> Iterato
             os.environ.pop("MINEDAG_PG_URL", None)
         else:
             os.environ["MINEDAG_PG_URL"] = previous
+
+
+@contextmanager
+def scratch_instance(home: Path, postgres: bool) -> Iterator[dg.DagsterInstance]:
+    """A throw-away instance in ``home``: embedded SQLite, or ``scratch_postgres_instance`` with ``postgres``."""
+    if postgres:
+        with scratch_postgres_instance(home / "pg") as instance:
+            yield instance
+    else:
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            yield instance
