@@ -1,8 +1,10 @@
 """Each collector, on real pages of the sample site in a real Chromium."""
 
+import io
 import json
 
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
@@ -65,6 +67,23 @@ def test_network_log_css_and_js_coverage(captures):
     assert cap.js_coverage["total_bytes"] > 0  # the countdown script
 
 
+def test_js_coverage_is_each_pages_own_in_a_reused_tab(options):
+    """Coverage stays on for a tab's life: each capture must still report its own document's scripts only."""
+    import dataclasses
+
+    from minedag.capture import capture_urls
+
+    one_tab = dataclasses.replace(options, pages_in_flight=1, pages_per_site=1)
+    urls = ["http://app.test/pricing", "http://app.test/dashboard", "http://app.test/pricing?again=1"]
+    first, other, again = capture_urls(urls, one_tab)
+    assert [s["url"] for s in first.js_coverage["scripts"]] == ["http://app.test/pricing"]  # its inline script
+    assert other.ok and other.js_coverage["scripts"] == []  # nothing left over from the page before
+    assert [s["url"] for s in again.js_coverage["scripts"]] == ["http://app.test/pricing?again=1"]
+    assert {k: v for k, v in again.js_coverage.items() if k != "scripts"} == {
+        k: v for k, v in first.js_coverage.items() if k != "scripts"}
+    assert 0 < first.js_coverage["used_bytes"] < first.js_coverage["total_bytes"]  # the countdown's unused branch
+
+
 def test_stylesheets_custom_properties_and_breakpoints(captures):
     css = captures["http://shop.test/"].stylesheets
     assert css["customProperties"]["--color-brand"] == "#1f4fd1"
@@ -74,6 +93,7 @@ def test_stylesheets_custom_properties_and_breakpoints(captures):
 def test_screenshot_robots_and_console(captures, options):
     cap = captures["http://shop.test/"]
     assert cap.screenshot and cap.screenshot[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(cap.screenshot)).size == (options.viewport_width, options.viewport_height)
     assert "Disallow: /internal/" in cap.robots_txt
     json.loads(cap.to_json())  # serialisable
 
@@ -126,3 +146,31 @@ def test_cdp_send_answers_what_the_public_send_answers(options):
 
     for public, ours in asyncio.run(run()):
         assert public and ours == public
+
+
+def test_document_html_is_what_playwright_content_gives(options):
+    """The rendered HTML is serialised natively (``DOM.getOuterHTML``): the same text as ``page.content()``, doctype
+    or not, and a page that redefines ``outerHTML`` cannot change it."""
+    import asyncio
+
+    from minedag.capture import Capturer
+    from minedag.capture.collectors import document_html
+
+    async def run():
+        async with Capturer(options) as capturer:
+            await capturer.capture("http://shop.test/")
+            page = await next(iter(capturer.pool.contexts.values())).context.new_page()
+            cdp = await page.context.new_cdp_session(page)
+            pairs = []
+            for url in ("http://shop.test/", "http://blog.test/posts/structured-data", "http://lab.test/framed"):
+                await page.goto(url)
+                pairs.append((await page.content(), await document_html(cdp)))
+            await page.set_content("<p>no doctype</p><script>Object.defineProperty(Element.prototype, 'outerHTML', "
+                                   "{get() { return 'lies'; }});</script>")
+            lied = await page.evaluate("document.documentElement.outerHTML")
+            return pairs, lied, await document_html(cdp)
+
+    pairs, lied, native = asyncio.run(run())
+    for playwright, ours in pairs:
+        assert playwright.startswith("<!DOCTYPE html>") and ours == playwright
+    assert lied == "lies" and native.startswith("<html><head></head><body><p>no doctype</p>")

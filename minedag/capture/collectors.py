@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
 from functools import cache
@@ -52,6 +53,17 @@ async def cdp_send(cdp: CDPSession, method: str, params: dict[str, Any] | None =
     return await impl.send(method, params, None)
 
 
+async def document_html(cdp: CDPSession) -> str:
+    """The rendered document as markup (doctype included), serialised by Chromium itself (``DOM.getOuterHTML``).
+
+    The same text as Playwright's ``page.content()``, which runs a script in an isolated world: building that world
+    on every page cost ≈ 15 ms, this ≈ 2 ms. Native serialisation also cannot be fooled by a page that redefines
+    ``outerHTML``.
+    """
+    root = (await cdp_send(cdp, "DOM.getDocument", {"depth": 0}))["root"]
+    return (await cdp_send(cdp, "DOM.getOuterHTML", {"backendNodeId": root["backendNodeId"]}))["outerHTML"]
+
+
 def axe_source() -> tuple[str, str]:
     """axe-core's script as shipped by ``axe-playwright-python`` (offline), and its version."""
     import axe_playwright_python
@@ -81,10 +93,15 @@ class PageProbe:
 
     @staticmethod
     async def enable(cdp: CDPSession) -> None:
-        """Enable the CDP domains once per tab (a tab captures many URLs of one site)."""
+        """Enable the CDP domains once per tab (a tab captures many URLs of one site).
+
+        JS coverage is switched on here, once: each page's scripts are new and start uncounted, and a take reports only
+        the live document's. Switching it on again for every page cost ≈ 9 ms of renderer time a page.
+        """
         await asyncio.gather(cdp_send(cdp, "Network.enable"), cdp_send(cdp, "Performance.enable"), cdp_send(cdp, "Profiler.enable"),
                              cdp_send(cdp, "DOM.enable"))
-        await asyncio.gather(cdp_send(cdp, "CSS.enable"), cdp_send(cdp, "Network.setCacheDisabled", {"cacheDisabled": True}))
+        await asyncio.gather(cdp_send(cdp, "CSS.enable"), cdp_send(cdp, "Network.setCacheDisabled", {"cacheDisabled": True}),
+                             cdp_send(cdp, "Profiler.startPreciseCoverage", {"callCount": False, "detailed": True}))
 
     def on_cdp(self, name: str, event: dict[str, Any]) -> None:
         handler = {"Network.requestWillBeSent": self._on_request, "Network.responseReceived": self._on_response,
@@ -96,17 +113,13 @@ class PageProbe:
         self.capture.page_errors.append(str(exc)[:500])
 
     async def start(self) -> None:
-        """Start the per-URL trackers (coverage, CSS rule usage) just before navigation."""
-        await asyncio.gather(
-            cdp_send(self.cdp, "Profiler.startPreciseCoverage", {"callCount": False, "detailed": True}),
-            cdp_send(self.cdp, "CSS.startRuleUsageTracking"),
-        )
+        """Start the per-URL tracker of CSS rule usage just before navigation."""
+        await cdp_send(self.cdp, "CSS.startRuleUsageTracking")
 
     async def stop(self) -> None:
         """Stop what ``collect`` did not (after a failed navigation), so the tab can be reused."""
-        for method in ("Profiler.stopPreciseCoverage", "CSS.stopRuleUsageTracking"):
-            with contextlib.suppress(Exception):  # a crashed renderer never answers: do not wait for it
-                await asyncio.wait_for(cdp_send(self.cdp, method), 2)
+        with contextlib.suppress(Exception):  # a crashed renderer never answers: do not wait for it
+            await asyncio.wait_for(cdp_send(self.cdp, "CSS.stopRuleUsageTracking"), 2)
 
     async def collect(self) -> None:
         """Read every collector; each failure is recorded in ``timing`` and does not stop the others."""
@@ -188,8 +201,9 @@ class PageProbe:
         with contextlib.suppress(Exception):
             await cdp_send(self.cdp, "LayerTree.enable")
         try:
-            png = await self.page.screenshot(type="png", timeout=10_000, animations="allow") if self.screenshot else None
-            cap.screenshot = png
+            if self.screenshot:  # the viewport, straight from CDP: no isolated world, no caret hiding (≈ 10 ms less)
+                shot = await asyncio.wait_for(cdp_send(self.cdp, "Page.captureScreenshot", {"format": "png"}), 10)
+                cap.screenshot = base64.b64decode(shot["data"])
         except Exception as exc:  # noqa: BLE001 - recorded, not fatal
             cap.console.append({"type": "minedag", "text": f"screenshot failed: {exc}"[:300]})
         if not self.screenshot:

@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
-from minedag.capture.collectors import PageProbe, axe_source, page_script
+from minedag.capture.collectors import PageProbe, axe_source, document_html, page_script
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import (
     GUARD_HEADER,
@@ -267,7 +267,7 @@ class Capturer:
                 cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}")
                 await probe.stop()
                 return
-            cap.rendered_html = (await page.content())[: o.max_html_bytes]
+            cap.rendered_html = (await document_html(tab.cdp))[: o.max_html_bytes]
             cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
             cap.storage_values = await page.evaluate(_STORAGE_JS)
