@@ -4,9 +4,14 @@ Layout (``root`` defaults to ``data/store``)::
 
     captures/objects/ab/<capture_id>.json.gz   immutable, content-addressed
     captures/screens/ab/<sha256>.png           immutable, content-addressed
-    captures/latest/<url_id>.json              pointer: the newest capture of a URL
+    captures/latest/<url_id>.json              pointer: the capture that is a URL's record, and its latest failed attempt
     captures/links/<url_id>.json               the out-links of its newest good capture (for crawls)
     records/<profile>/<batch>.parquet          record batches (content-addressed); a URL's newest row wins
+
+A record is only ever replaced by a better one: a failed re-capture (a timeout, a refusal, an open circuit, a 5xx)
+of a page whose record is good keeps the good capture as the record and is noted as the pointer's ``attempt``;
+only a final failure replaces it (robots.txt now disallows the page, or it has answered 404/410 for
+``GONE_AFTER_DAYS``).
 
 Every write goes to a temporary file in the target directory, is flushed to disk and renamed into place, so
 a reader never sees half a file and neither a crash nor a power loss corrupts earlier results. A file that
@@ -24,6 +29,7 @@ import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,8 @@ from minedag.urls import url_id
 log = logging.getLogger(__name__)
 
 COMPACT_AFTER = 64  # record batch files per profile before they are compacted into one
+GONE_AFTER_DAYS = 7  # a good page that has answered 404/410 this long is gone: its record becomes the 404
+FINAL_KINDS = frozenset({"robots"})  # failures that replace a good record at once (the site said no)
 
 # What reading a damaged file raises: truncated gzip (EOFError), bad gzip/zlib data, bad JSON or UTF-8 (ValueError),
 # JSON of the wrong shape (TypeError, KeyError), unreadable Parquet (pyarrow's errors). Not other OSErrors: a
@@ -91,10 +99,47 @@ class CapturePointer:
     last_modified: str | None = None
     capture_ms: float | None = None  # the capture's wall time
     html_chars: int | None = None  # length of the rendered HTML
+    attempt: dict[str, Any] | None = None  # the latest failed re-capture that did not replace this good one
 
     @property
     def fresh_as_of(self) -> str:
         return max(self.checked_at, self.captured_at)
+
+    @property
+    def good(self) -> bool:
+        """The page was captured as HTML with a 2xx/3xx status."""
+        return self.ok and (self.status or 0) < 400
+
+    @property
+    def last_tried(self) -> str:
+        """When the page was last fetched, whatever the outcome."""
+        return max(self.fresh_as_of, (self.attempt or {}).get("at", ""))
+
+    @property
+    def failure(self) -> dict[str, Any] | None:
+        """The latest failure still standing: the failed attempt beside a good record, or the record's own failure
+        (``capture_id``, ``at``, ``error_kind``, ``error``, ``status``); ``None`` when the page's last fetch was fine."""
+        if self.attempt is not None:
+            return self.attempt
+        if self.good:
+            return None
+        return {"capture_id": self.capture_id, "at": self.captured_at, "error_kind": self.error_kind,
+                "error": self.error, "status": self.status}
+
+
+def _replaces(new: PageCapture, old: CapturePointer | None, first_failed: str | None) -> bool:
+    """Whether ``new`` becomes the page's record in place of ``old``: never a worse capture for a good one, unless
+    the failure is final (robots.txt, or 404/410 since ``first_failed`` for ``GONE_AFTER_DAYS``)."""
+    if old is None or not old.good or (new.ok and not new.http_error):
+        return True
+    if new.error_kind in FINAL_KINDS:
+        return True
+    if new.ok and new.status in (404, 410) and first_failed:
+        try:
+            return datetime.fromisoformat(new.captured_at) - datetime.fromisoformat(first_failed) >= timedelta(days=GONE_AFTER_DAYS)
+        except ValueError:
+            return False
+    return False
 
 
 class Store:
@@ -105,16 +150,17 @@ class Store:
 
     # -- captures ---------------------------------------------------------------------------------------
     def put_capture(self, cap: PageCapture) -> str:
-        """Store ``cap`` (and its screenshot) and point the URL's ``latest`` at it. Returns the capture id.
+        """Store ``cap`` (and its screenshot) and make it the URL's record if it is no worse. Returns the capture id.
 
         An unchanged re-check (``cap.unchanged_since``) stores nothing new: the pointer keeps the earlier
-        capture and only notes when it was confirmed.
+        capture and only notes when it was confirmed. A failed re-capture of a good page is stored as an object and
+        noted as the pointer's ``attempt``; the good capture stays the record (see the module's docstring).
         """
-        if cap.unchanged_since:
-            earlier = self.latest(cap.url)
-            if earlier is not None and earlier.capture_id == cap.unchanged_since:
-                atomic_write(self._pointer_path(cap.url), json.dumps({**earlier.__dict__, "checked_at": cap.captured_at}).encode())
-                return earlier.capture_id
+        earlier = self.latest(cap.url)
+        if cap.unchanged_since and earlier is not None and earlier.capture_id == cap.unchanged_since:
+            atomic_write(self._pointer_path(cap.url),
+                         json.dumps({**earlier.__dict__, "checked_at": cap.captured_at, "attempt": None}).encode())
+            return earlier.capture_id
         if cap.screenshot:
             import hashlib
 
@@ -128,6 +174,14 @@ class Store:
         target = self._capture_path(capture_id)
         if not target.exists():
             atomic_write(target, gzip.compress(body, compresslevel=5))
+        first_failed = (earlier.attempt or {}).get("since") if earlier is not None else None
+        if not _replaces(cap, earlier, first_failed):
+            assert earlier is not None
+            attempt = {"capture_id": capture_id, "at": cap.captured_at, "error_kind": cap.error_kind or f"http_{cap.status}",
+                       "error": cap.error or f"HTTP {cap.status}", "status": cap.status,
+                       "since": first_failed or cap.captured_at, "count": (earlier.attempt or {}).get("count", 0) + 1}
+            atomic_write(self._pointer_path(cap.url), json.dumps({**earlier.__dict__, "attempt": attempt}).encode())
+            return capture_id
         headers = cap.response_headers if cap.ok and not cap.http_error else {}
         pointer = CapturePointer(cap.url, capture_id, cap.captured_at, cap.ok, cap.status, cap.content_hash, cap.error,
                                  cap.error_kind, cap.captured_at, headers.get("etag"), headers.get("last-modified"),

@@ -1,20 +1,27 @@
-"""No secrets kept: what a capture holds is redacted before it leaves the capture layer.
+"""No secrets kept, nothing else lost: a capture is redacted before it leaves the capture layer.
+
+A value is masked where it stands as a secret by the page's own structure, never because its text happens to
+match something elsewhere (a hidden field holding the page's own path must not mask the page's URL):
 
 - Response headers by an allow-list: other headers keep their name (a profile may ask "is there a
   Set-Cookie?") with the value ``[redacted]``.
-- Secret query parameters (``minedag.urls.SECRET_PARAMS``) are masked in every string of the capture: URLs in the
-  network log, redirects, HTML, DOM snapshot, axe snippets, console and error messages.
-- The values of password and hidden form fields, cookies, credential headers and the page's local and session
-  storage are collected and masked
-  wherever they appear in the capture (the HTML, the DOM snapshot's string table, axe's HTML snippets...).
+- Form fields: the ``value`` of password and hidden inputs (and of inputs whose ``autocomplete`` asks for a
+  password or a one-time code), in the HTML, in every HTML snippet (axe's) and in the DOM snapshot, where the value
+  a script typed into a field (``inputValue``) is masked too; the ``content`` of CSRF ``<meta>`` tags.
+- URL parameters by name (``minedag.urls.SECRET_PARAMS``, percent-encoded names included), in queries and
+  fragments (``#access_token=``), in every string of the capture.
+- Secrets by origin, masked wherever they appear: credential header values, the values of secret URL parameters,
+  and cookie and local/session storage values that look like tokens (a cookie ``lang=english`` is no secret).
 - E-mail addresses in text are masked on request (``redact_emails``).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from minedag.capture.model import PageCapture
 from minedag.urls import secret_params
@@ -29,63 +36,171 @@ KEPT_HEADERS = frozenset({
     "vary", "x-content-type-options", "x-frame-options", "x-minedag-guard", "x-robots-tag", "x-xss-protection",
 })
 _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "x-auth-token", "x-csrf-token", "cookie")
-_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-_SECRET_INPUT = re.compile(r"""\btype\s*=\s*["']?(password|hidden)\b""", re.IGNORECASE)
-_VALUE = re.compile(r"""\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
+SECRET_INPUT_TYPES = frozenset({"password", "hidden"})
+SECRET_AUTOCOMPLETE = frozenset({"current-password", "new-password", "one-time-code"})
+CSRF_META = frozenset({"csrf-token", "csrf_token", "_csrf", "xsrf-token", "x-csrf-token", "_token", "csrf"})
+
+# A start tag of a form field or meta element; attribute values may hold ">" inside quotes.
+_TAG = re.compile(r"""<(input|meta)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
+# One attribute as HTML tokenises it: a name, then an optional double-, single- or unquoted value.
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+# A URL parameter in any text: its separator, its (maybe percent-encoded) name, its value.
+_PARAM = re.compile(r"""([?&;#])([^=&;#\s"'<>\\]{1,100})=([^&#\s"'<>\\]*)""")
+_ENCODED_NAME = re.compile(r"[?&;#][^=&#\s]*%[0-9a-fA-F]{2}[^=&#\s]*=")
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.:%~]{12,}")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_MIN_SECRET = 6  # shorter values ("1", "yes") are not masked everywhere: that would damage the page's text
+_MIN_SECRET = 6  # a credential shorter than this is masked in its header, not searched for elsewhere
 
 
 def redact_capture(cap: PageCapture, *, emails: bool = False) -> PageCapture:
     """Mask the secrets in ``cap`` in place and return it."""
     params = secret_params()
-    query = re.compile(r"([?&;](?:" + "|".join(map(re.escape, sorted(params))) + r")=)[^&#\s\"'<>\\]*",
-                       re.IGNORECASE) if params else None
-    values = _secret_values(cap, query)
+    values = _secrets_by_origin(cap, params)
     cap.response_headers = {name: value if name in KEPT_HEADERS else MASK for name, value in cap.response_headers.items()}
-    if not values and query is None and not emails:
-        return cap
     literal = re.compile("|".join(map(re.escape, sorted(values, key=len, reverse=True)))) if values else None
 
     def clean(text: str) -> str:
+        if "<" in text:
+            text = mask_fields(text)
+        if params and "=" in text:
+            text = mask_params(text, params)
         if literal is not None:
             text = literal.sub(MASK, text)
-        if query is not None and "=" in text:
-            text = query.sub(lambda m: m.group(1) + MASK, text)
         if emails and "@" in text:
             text = _EMAIL.sub("[email]", text)
         return text
 
-    for name in ("url", "final_url", "error", "raw_html", "rendered_html", "robots_txt"):
+    for name in ("final_url", "error", "raw_html", "rendered_html", "robots_txt"):
         value = getattr(cap, name)
-        if isinstance(value, str) and name != "url":
+        if isinstance(value, str):
             setattr(cap, name, clean(value))
-    for name in ("redirect_chain", "response_headers", "dom_snapshot", "ax_tree", "network", "blocked_requests",
-                 "console", "page_errors", "axe", "anchor_listeners", "links", "stylesheets", "mobile", "css_coverage",
-                 "js_coverage"):
+    cap.dom_snapshot = mask_snapshot_fields(cap.dom_snapshot)
+    for name in ("redirect_chain", "dom_snapshot", "ax_tree", "network", "blocked_requests", "console", "page_errors",
+                 "axe", "anchor_listeners", "links", "stylesheets", "mobile", "css_coverage", "js_coverage"):
         setattr(cap, name, _walk(getattr(cap, name), clean))
     return cap
 
 
-def _secret_values(cap: PageCapture, query: re.Pattern[str] | None) -> set[str]:
-    """Values to mask wherever they appear: secret form fields, cookies, credentials, secret query values."""
-    found: set[str] = set(cap.storage_values)
-    for html in (cap.raw_html, cap.rendered_html):
-        for tag in _INPUT.findall(html):
-            if _SECRET_INPUT.search(tag) and (value := _VALUE.search(tag)):
-                found.add(next(v for v in value.groups() if v is not None))
+def mask_fields(html: str) -> str:
+    """``html`` with the values of secret form fields and CSRF meta tags masked, and nothing else changed."""
+    return _TAG.sub(_mask_tag, html)
+
+
+def _mask_tag(match: re.Match[str]) -> str:
+    element, body = match.group(1).lower(), match.group(2)
+    attributes: dict[str, re.Match[str]] = {}
+    for attribute in _ATTRIBUTE.finditer(body):
+        attributes.setdefault(attribute.group(1).lower(), attribute)  # the first of a repeated name counts, as in HTML
+    if element == "input":
+        secret = _value(attributes.get("type")).lower() in SECRET_INPUT_TYPES or (
+            _value(attributes.get("autocomplete")).lower() in SECRET_AUTOCOMPLETE)
+        target = attributes.get("value") if secret else None
+    else:
+        secret = _value(attributes.get("name")).lower() in CSRF_META
+        target = attributes.get("content") if secret else None
+    if target is None or not _value(target):
+        return match.group(0)
+    group = next(i for i in (2, 3, 4) if target.group(i) is not None)
+    start, end = target.span(group)
+    offset = match.start(2) - match.start(0)
+    whole = match.group(0)
+    return whole[: offset + start] + MASK + whole[offset + end:]
+
+
+def _value(attribute: re.Match[str] | None) -> str:
+    if attribute is None:
+        return ""
+    return next((v for v in attribute.groups()[1:] if v is not None), "").strip()
+
+
+def mask_params(text: str, params: frozenset[str]) -> str:
+    """``text`` with the values of secret URL parameters masked (query or fragment, names compared decoded)."""
+    lowered = text.lower()
+    if not any(name in lowered for name in params) and not _ENCODED_NAME.search(text):
+        return text
+
+    def masked(m: re.Match[str]) -> str:
+        name = m.group(2)
+        name = unquote(name) if "%" in name else name
+        if name.lower() not in params or not m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}={MASK}"
+
+    return _PARAM.sub(masked, text)
+
+
+def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A DOMSnapshot (``document`` + ``strings``) without the values of its secret fields (``value`` attributes and
+    values typed in by a script, ``inputValue``). A value string that no other node uses is overwritten; one that other
+    content shares (the same text in a link or a paragraph) stays for them, and only the field is repointed."""
+    document, strings = snapshot.get("document"), snapshot.get("strings")
+    if not document or not isinstance(strings, list):
+        return snapshot
+    nodes = document.get("nodes") or {}
+    names, attributes = nodes.get("nodeName") or [], nodes.get("attributes") or []
+    typed = nodes.get("inputValue") or {}
+
+    def text(index: object) -> str:
+        return strings[index] if isinstance(index, int) and 0 <= index < len(strings) else ""
+
+    secret_nodes: set[int] = set()
+    slots: list[tuple[list[int], int]] = []  # (the list holding a secret value's string index, its position)
+    for node, pairs in enumerate(attributes):
+        if node >= len(names) or text(names[node]).lower() != "input":
+            continue
+        where = {text(pairs[i]).lower(): i + 1 for i in range(0, len(pairs) - 1, 2)}
+        kind = text(pairs[where["type"]]).lower() if "type" in where else ""
+        complete = text(pairs[where["autocomplete"]]).lower() if "autocomplete" in where else ""
+        if kind in SECRET_INPUT_TYPES or complete in SECRET_AUTOCOMPLETE:
+            secret_nodes.add(node)
+            if "value" in where:
+                slots.append((pairs, where["value"]))
+    slots += [(typed["value"], i) for i, node in enumerate(typed.get("index") or []) if node in secret_nodes]
+    if not slots:
+        return snapshot
+    secret = {holder[i] for holder, i in slots}
+    uses = Counter(i for pairs in attributes for i in pairs[1::2] if i in secret)
+    uses.update(i for i in nodes.get("nodeValue") or [] if i in secret)
+    uses.update(i for i in (nodes.get("textValue") or {}).get("value") or [] if i in secret)
+    uses.update(i for i in typed.get("value") or [] if i in secret)
+    uses.update(i for i in (document.get("layout") or {}).get("text") or [] if i in secret)
+    own = Counter(holder[i] for holder, i in slots)
+    mask_index = len(strings)
+    strings.append(MASK)
+    for holder, i in slots:
+        index = holder[i]
+        if uses[index] <= own[index]:  # only secret fields use it: the string itself goes
+            strings[index] = MASK
+        holder[i] = mask_index
+    return snapshot
+
+
+def _secrets_by_origin(cap: PageCapture, params: frozenset[str]) -> set[str]:
+    """Values that are secrets wherever they appear: credential headers, secret URL parameter values, token-like
+    cookie and storage values."""
+    found: set[str] = set()
+    found.update(v for v in cap.storage_values if _looks_like_token(v))
     for name, value in cap.response_headers.items():
         if name == "set-cookie":
             for line in value.split("\n"):
-                found.add(line.split(";", 1)[0].partition("=")[2].strip())
+                cookie = line.split(";", 1)[0].partition("=")[2].strip().strip('"')
+                if _looks_like_token(cookie):
+                    found.add(cookie)
         elif name in _CREDENTIAL_HEADERS:
-            found.update((value, value.split(" ", 1)[-1]))
-    if query is not None:
+            found.update(v for v in (value, value.split(" ", 1)[-1]) if len(v) >= _MIN_SECRET)
+    if params:
         urls = [cap.final_url or "", *(r.get("url") or "" for r in cap.network), *(r.get("url") or "" for r in cap.redirect_chain)]
         for url in urls:
-            for match in query.finditer(url):
-                found.add(url[match.end():].split("&", 1)[0].split("#", 1)[0])
-    return {v for v in found if len(v) >= _MIN_SECRET and v != MASK}
+            for m in _PARAM.finditer(url):
+                name = unquote(m.group(2)).lower()
+                if name in params and len(m.group(3)) >= _MIN_SECRET:
+                    found.add(m.group(3))
+    return {v for v in found if v != MASK and MASK not in v}
+
+
+def _looks_like_token(value: str) -> bool:
+    """Long, no spaces, letters and digits mixed: a session id or an API key, not a word or a preference."""
+    return bool(_TOKEN.fullmatch(value)) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 def _walk(value: Any, clean: Callable[[str], str]) -> Any:

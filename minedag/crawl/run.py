@@ -92,7 +92,7 @@ class Crawler:
         done, now = [], time.time()
         for url in self.frontier.urls(("mining",)):
             entry, pointer = self.frontier.entries[url], self.store.latest(url)
-            if pointer is not None and pointer.fresh_as_of >= entry.since:
+            if pointer is not None and pointer.last_tried >= entry.since:
                 done.append(url)
             elif now - _epoch(entry.since) > older_than_s:
                 entry.state, entry.since = "queued", ""

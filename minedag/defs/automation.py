@@ -9,6 +9,7 @@ from minedag.defs.resources import StoreResource
 from minedag.mining import covering_ranges, range_tags
 from minedag.settings import data_dir
 from minedag.urlfile import FilePosition, parse_lines, read_new_lines
+from minedag.urls import site_of
 
 # Lines read per tick: a 100,000-line file is taken in a few ticks, never timing one out.
 LINES_PER_TICK = 20_000
@@ -111,9 +112,30 @@ MAX_RETRIES = 3
 RETRY_BASE_MINUTES = 10  # retry k is due RETRY_BASE_MINUTES * 2**(k-1) after the failure
 
 
+def exact_requests(order: list[str], urls: set[str], key: str) -> list[dg.RunRequest]:
+    """Runs that mine exactly ``urls``: ranges of adjacent partitions that are all in ``urls`` and of one host, at most
+    ``MINING_BATCH`` long. No page outside ``urls`` is fetched again, and one host's failures never share a run (and
+    its circuit) with another host's pages."""
+    ranges: list[list[int]] = []
+    for pos in sorted(i for i, url in enumerate(order) if url in urls):
+        last = ranges[-1] if ranges else None
+        if last and pos == last[1] + 1 and pos - last[0] < MINING_BATCH and site_of(order[pos]) == site_of(order[last[0]]):
+            last[1] = pos
+        else:
+            ranges.append([pos, pos])
+    return [dg.RunRequest(run_key=f"{key}:{order[start]}", tags=range_tags(order[start], order[end])) for start, end in ranges]
+
+
+def is_transient(failure: dict) -> bool:
+    """A failure worth another try: a transient kind, a 5xx or a 429."""
+    status = failure.get("status") or 0
+    return failure.get("error_kind") in TRANSIENT or status >= 500 or status == 429
+
+
 @dg.sensor(target=mining_selection, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
-           description=f"Re-mines pages whose last capture failed for a transient reason, with exponential back-off "
-                       f"({RETRY_BASE_MINUTES} min, doubling), at most {MAX_RETRIES} times; then leaves them failed.")
+           description=f"Re-mines exactly the pages whose last fetch failed for a transient reason (a failed re-capture "
+                       f"of a good page included: its good record stays until a better one lands), per host, with "
+                       f"exponential back-off ({RETRY_BASE_MINUTES} min, doubling), at most {MAX_RETRIES} times.")
 def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResource) -> dg.SensorResult | dg.SkipReason:
     from datetime import UTC, datetime, timedelta
 
@@ -124,17 +146,17 @@ def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResourc
     due, waiting, gave_up, cursor = set(), 0, [], {}
     for url in order:
         pointer = target.latest(url)
-        transient = pointer is not None and ((not pointer.ok and pointer.error_kind in TRANSIENT) or (pointer.status or 0) >= 500 or pointer.status == 429)
-        if not transient:
+        failure = pointer.failure if pointer is not None else None
+        if failure is None or not is_transient(failure):
             continue  # succeeded (or failed for good): forget it
         retries, seen = tried.get(url, [0, None])
-        cursor[url] = [retries, pointer.capture_id]
+        cursor[url] = [retries, failure["capture_id"]]
         if retries >= MAX_RETRIES:
-            gave_up.append(f"{url}: {pointer.error or f'HTTP {pointer.status}'}")
-        elif seen != pointer.capture_id and datetime.fromisoformat(pointer.captured_at) + timedelta(
+            gave_up.append(f"{url}: {failure['error'] or f'HTTP {failure['status']}'}")
+        elif seen != failure["capture_id"] and datetime.fromisoformat(failure["at"]) + timedelta(
                 minutes=RETRY_BASE_MINUTES * 2**retries) <= now:  # a new failure whose back-off has passed
             due.add(url)
-            cursor[url] = [retries + 1, pointer.capture_id]
+            cursor[url] = [retries + 1, failure["capture_id"]]
         else:
             waiting += 1  # backing off, or its retry is queued
     if gave_up:
@@ -143,7 +165,7 @@ def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResourc
     if not due:
         return dg.SkipReason(summary)
     context.log.info(summary)
-    return dg.SensorResult(run_requests=batched_requests(order, due, f"retry:{now.isoformat()}"), cursor=json.dumps(cursor))
+    return dg.SensorResult(run_requests=exact_requests(order, due, f"retry:{now.isoformat()}"), cursor=json.dumps(cursor))
 
 
 def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:

@@ -46,42 +46,54 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
     urls = list(context.partition_keys)
     target = store.get()
     results: list[tuple[PageCapture, str]] = []
+    kept: dict[str, str] = {}  # url -> captured_at of the good capture a failed re-capture did not replace
     previous = {u: p for u in urls if (p := target.previous(u))} if browser.incremental else {}
 
     def keep(cap: PageCapture) -> None:  # persisted as each page lands: a crash later loses nothing
-        results.append((cap, target.put_capture(cap)))
+        capture_id = target.put_capture(cap)
+        results.append((cap, capture_id))
+        if not cap.ok or cap.http_error:
+            pointer = target.latest(cap.url)
+            if pointer is not None and pointer.capture_id != capture_id:
+                kept[cap.url] = pointer.captured_at
 
     with browser.sample_site() as host_rules:
         capture_urls(urls, browser.options(host_rules), on_capture=keep, previous=previous)
     failures = [(c.url, c.error_kind, c.error) for c, _ in results if not c.ok]
     for url, kind, error in failures:
-        context.log.warning(f"capture failed for {url}: [{kind}] {error}")
+        context.log.warning(f"capture failed for {url}: [{kind}] {error}"
+                            + (f"; its good capture of {kept[url]} stays its record" if url in kept else ""))
     yield dg.MaterializeResult(
         metadata={
             "batch_urls": len(urls),
             "batch_captured_ok": len(urls) - len(failures),
             "batch_failed": len(failures),
+            "batch_failed_kept_earlier": len(kept),
             "batch_unchanged": sum(1 for c, _ in results if c.unchanged_since),
         }
     )
-    _evaluate_pages(context, results)
+    _evaluate_pages(context, results, kept)
     yield dg.AssetCheckResult(check_name="captured", passed=not failures,
                               description=f"{len(urls) - len(failures)} of {len(urls)} pages of this run captured")
 
 
-def _evaluate_pages(context: dg.AssetExecutionContext, results: list[tuple[PageCapture, str]]) -> None:
-    """The ``captured`` check of each page, against the materialization this run just wrote for it."""
+def _evaluate_pages(context: dg.AssetExecutionContext, results: list[tuple[PageCapture, str]], kept: dict[str, str]) -> None:
+    """The ``captured`` check of each page, against the materialization this run just wrote for it. A failed
+    re-capture that left the page's good record in place is a warning that says so, not an error."""
     key = context.asset_key
     records = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=key, asset_partitions=[c.url for c, _ in results]), limit=len(results)).records
     latest = {r.partition_key: r for r in reversed(records)}
     for cap, capture_id in results:
         record = latest.get(cap.url)
+        failed = f"HTTP {cap.status}" if cap.ok else f"[{cap.error_kind}] {cap.error}"
+        if cap.url in kept:
+            failed = f"re-capture failed ({failed}); the good capture of {kept[cap.url]} stays the page's record"
         context.log_event(dg.AssetCheckEvaluation(  # an HTTP error page is captured, but no success: a warning
             asset_key=key, check_name="captured", passed=cap.ok and not cap.http_error, partition=cap.url,
-            severity=dg.AssetCheckSeverity.WARN if cap.ok else dg.AssetCheckSeverity.ERROR,
-            description=f"HTTP {cap.status}" if cap.ok and cap.http_error else None if cap.ok else f"[{cap.error_kind}] {cap.error}",
-            metadata=_page_metadata(cap, capture_id),
+            severity=dg.AssetCheckSeverity.WARN if cap.ok or cap.url in kept else dg.AssetCheckSeverity.ERROR,
+            description=None if cap.ok and not cap.http_error else failed,
+            metadata=_page_metadata(cap, capture_id) | {"kept_earlier_capture": cap.url in kept},
             target_materialization_data=CheckTarget(storage_id=record.storage_id, run_id=record.run_id,
                                                     timestamp=record.timestamp) if record else None))
 
