@@ -5,6 +5,7 @@ import os
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from minedag.bundles import build_bundle, latest_version
@@ -446,3 +447,44 @@ def test_the_leak_check_finds_an_input_that_alone_determines_a_target():
     assert inputs_that_predict_a_target(rows.head(12), ["template"], ["page_type"]) == []  # too few rows to tell
     per_site = rows.assign(site=[f"site-{k}" for k in kinds])  # each template on one site only: the site, not a leak
     assert inputs_that_predict_a_target(per_site, ["template"], ["page_type"]) == []
+
+
+def test_a_page_missing_one_profiles_record_is_excluded_with_the_reason_not_a_crash(tmp_path):
+    """A quarantined batch leaves holes: pandas turns them into NaN through the outer join; the build names them."""
+    import pyarrow.compute as pc
+
+    from minedag_tests.goldens import golden_captures
+
+    store = stored_records(golden_captures(), tmp_path / "store")
+    seo = get_functionality("seo_optimization")
+    holes = sorted(store.read_records("seo_optimizer").column("url").to_pylist())[:3]
+    table = store.read_records("seo_optimizer")
+    for path in (tmp_path / "store" / "records" / "seo_optimizer").glob("*.parquet"):
+        path.unlink()
+    store.write_records("seo_optimizer", table.filter(pc.invert(pc.is_in(table["url"], value_set=pa.array(holes)))).to_pylist(),
+                        all_profiles()["seo_optimizer"].schema)
+    result = build_bundle(seo, store, tmp_path / "bundles")
+    excluded = {json.loads(line)["url"]: json.loads(line)["reason"]
+                for line in (result.path / "exclusions.jsonl").read_text().splitlines()}
+    for url in holes:
+        assert excluded[url].startswith("missing record: seo_optimizer"), excluded[url]
+    members = pd.read_parquet(result.path / "train").url.tolist() if (result.path / "train").is_dir() else []
+    assert not set(holes) & set(members) and result.manifest["counts"]["excluded"] >= 3
+
+
+def test_the_leak_check_ignores_chance_collisions_of_near_unique_inputs():
+    """As on 167 real articles: a near-unique input and a target that is one class on almost every row."""
+    from minedag.bundles.checks import inputs_that_predict_a_target
+
+    n = 167
+    kinds = ["article"] * 159 + ["listing"] * 8
+    fold = [f"{i % 122}" for i in range(159)] + [f"x{i}" for i in range(8)]  # 130 distinct values in 167 rows
+    rows = pd.DataFrame({"site": [f"site{i % 40}.test" for i in range(n)], "above_the_fold": fold, "page_type": kinds})
+    groups = rows.groupby("above_the_fold")
+    assert rows["above_the_fold"].nunique() == 130 and groups["page_type"].nunique().max() == 1  # "determined"...
+    assert (groups["site"].nunique() >= 2).sum() >= 2  # ... across sites: what the check used to call a leak
+    assert inputs_that_predict_a_target(rows, ["above_the_fold"], ["page_type"]) == []
+    # The same shape with a real derivation still holds a bundle back.
+    derived = rows.assign(page_type=[["article", "listing", "product"][i % 3] for i in range(n)],
+                          template=[f"tpl-{i % 3}" for i in range(n)])
+    assert inputs_that_predict_a_target(derived, ["template"], ["page_type"]) == ["template -> page_type"]

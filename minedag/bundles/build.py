@@ -73,6 +73,10 @@ def bundle_frame(functionality: Functionality, store: Store, urls: list[str] | N
         frame = df if frame is None else frame.merge(df, on=["url", "site"], how="outer")
     assert frame is not None
     types = functionality.profiles
+    # A page without a record of one of the profiles (never extracted, or its batch file was quarantined) is a
+    # hole: it is excluded with that reason, never a crash and never a half-filled row.
+    holes = pd.DataFrame({n: frame[f"{n}:ok"].isna() for n in types})
+    frame["missing_records"] = holes.apply(lambda row: ", ".join(n for n in types if row[n]), axis=1) if len(frame) else ""
     frame["ok"] = frame[[f"{n}:ok" for n in types]].fillna(False).astype(bool).all(axis=1)
     frame["quality"] = frame[[f"{n}:quality" for n in types]].fillna(0).min(axis=1).astype("int64")
     frame["error"] = frame[[f"{n}:error" for n in types]].bfill(axis=1).iloc[:, 0]
@@ -80,9 +84,10 @@ def bundle_frame(functionality: Functionality, store: Store, urls: list[str] | N
     frame["capture_id"] = frame[f"{types[0]}:capture_id"]  # where raw material is read; not part of the version
     frame["capture_hash"] = frame[f"{types[0]}:capture_hash"]
     frame["captured_at"] = frame[f"{types[0]}:captured_at"]
-    frame["profile_versions"] = frame[[f"{n}:profile_version" for n in types]].astype(str).agg("|".join, axis=1)
+    versions = frame[[f"{n}:profile_version" for n in types]].astype(object)
+    frame["profile_versions"] = versions.where(versions.notna(), "none").astype(str).agg("|".join, axis=1)
     keep = ["url", "site", "ok", "error", "status", "quality", "capture_id", "capture_hash", "captured_at", "profile_versions",
-            *functionality.attributes]
+            "missing_records", *functionality.attributes]
     return frame[keep].sort_values("url", kind="stable").reset_index(drop=True)
 
 
@@ -147,7 +152,7 @@ def build_bundle(functionality: Functionality, store: Store, root: Path, urls: l
     frame = bundle_frame(functionality, store, urls)
     texts = _main_texts(store, frame, functionality)
     excluded = _exclusions(frame, functionality, texts)
-    members = frame[~frame["url"].isin(excluded["url"])].reset_index(drop=True)
+    members = frame[~frame["url"].isin(excluded["url"])].drop(columns=["missing_records"]).reset_index(drop=True)
     version = _version(functionality, members, excluded)
     target = root / functionality.name / version
     if target.parent.is_dir():
@@ -201,7 +206,9 @@ def _main_texts(store: Store, frame: pd.DataFrame, f: Functionality) -> dict[str
 
 def _exclusions(frame: pd.DataFrame, f: Functionality, texts: dict[str, str | None]) -> pd.DataFrame:
     reasons = pd.Series(pd.NA, index=frame.index, dtype="object")
-    failed = ~frame["ok"]
+    holes = frame["missing_records"].astype(str) != ""
+    reasons[holes] = "missing record: " + frame.loc[holes, "missing_records"].astype(str)
+    failed = ~frame["ok"] & ~holes
     reasons[failed] = "failed capture: " + frame.loc[failed, "error"].fillna("unknown").astype(str)
     if not f.include_http_errors:  # an error page teaches what error pages look like, not the target
         http = frame["ok"] & frame["status"].ge(400).fillna(False).astype(bool)

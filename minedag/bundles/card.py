@@ -69,7 +69,10 @@ Model types (profiles): {', '.join(m['model_types'])}. Suits: {', '.join(m['mode
 - `exclusions.jsonl`: every row left out, with the reason. `manifest.json`: everything below, machine-readable.
 - `plots/`: attribute coverage and quality histogram (PNG).
 
-Load it: `pandas.read_parquet("train")`, `datasets.load_dataset("parquet", data_dir=".")` or `datasets.load_dataset(".")`.
+Load this version by its own folder, `{m['functionality']}/{m['version']}` under the bundles folder:
+`datasets.load_dataset("parquet", data_dir="{m['functionality']}/{m['version']}")` or `pandas.read_parquet("{m['functionality']}/{m['version']}/train")`.
+Never through `latest`: `datasets` caches on the path it is given, so after a new version is published `latest`
+could still return the rows of the version it saw first.
 
 ## Targets: how they are made and how right they are
 {targets}

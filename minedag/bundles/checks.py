@@ -15,6 +15,10 @@ CHECK_NAMES = ("required_attributes_present", "quality_scores_in_range", "unique
                "no_input_alone_predicts_a_target", "domain_disjoint_splits")
 MAX_FAILURE_RATE = 0.25
 MIN_ROWS_FOR_LEAKS = 20  # fewer rows prove nothing either way
+# A determination counts as a leak only if shuffled targets are this rarely determined as well (a permutation test
+# with a fixed seed: the same rows always give the same verdict, whatever the machine).
+LEAK_SIGNIFICANCE = 0.01
+LEAK_PERMUTATIONS = 400
 
 
 @dataclass
@@ -65,7 +69,8 @@ def check_bundle(f: Functionality, frame: pd.DataFrame, members: pd.DataFrame, s
                                               list(f.trained_targets))
     outcomes.append(CheckOutcome("no_input_alone_predicts_a_target", not predictors,
                                  f"no input column alone determines a target on all rows, across sites ({MIN_ROWS_FOR_LEAKS} "
-                                 "rows or more): a leak the declared derivations missed", {"predictors": predictors}))
+                                 f"rows or more) and beyond chance (permutation test, p < {LEAK_SIGNIFICANCE}): a leak the "
+                                 "declared derivations missed", {"predictors": predictors}))
     overlap = members.groupby("site")["split"].nunique() if "split" in members else pd.Series(dtype=int)
     outcomes.append(CheckOutcome("domain_disjoint_splits", bool((overlap <= 1).all()), "no site is in two splits",
                                  {"sites_in_several_splits": overlap[overlap > 1].index.tolist()}))
@@ -81,11 +86,14 @@ def _observed(result: dict[str, Any]) -> Any:
 
 
 def inputs_that_predict_a_target(members: pd.DataFrame, inputs: list[str], targets: list[str]) -> list[str]:
-    """``"input -> target"`` for each input that alone determines a target on every row where both are present.
+    """``"input -> target"`` for each input that alone determines a target on every row where both are present,
+    beyond chance.
 
-    It counts as evidence only when it holds across sites: at least two input values each seen on two sites or
-    more (pages of one site share a stylesheet and a template, so any site-wide input "predicts" a site-wide
-    target; splits by domain already keep that from scoring). The target must take at least two values.
+    It counts as evidence only when it holds across sites (at least two input values each seen on two sites or
+    more: pages of one site share a template, and splits by domain already keep that from scoring) and when it is
+    significant: with the target shuffled over the rows, the input determines it in fewer than
+    ``LEAK_SIGNIFICANCE`` of ``LEAK_PERMUTATIONS`` shuffles. A near-unique input (a pixel count, a word count)
+    "determines" a target that is the same on most rows by chance; a template that maps to a page type does not.
     """
     found = []
     keys = {c: members[c].map(_key) for c in inputs + targets if c in members}
@@ -96,9 +104,32 @@ def inputs_that_predict_a_target(members: pd.DataFrame, inputs: list[str], targe
                 continue
             groups = pair.groupby("x")
             shared = int((groups["site"].nunique() >= 2).sum())
-            if shared >= 2 and groups["y"].nunique().max() == 1:
+            if shared >= 2 and groups["y"].nunique().max() == 1 and _chance_of_determination(pair, f"{column}|{target}") < LEAK_SIGNIFICANCE:
                 found.append(f"{column} -> {target}")
     return found
+
+
+def _chance_of_determination(pair: pd.DataFrame, seed: str) -> float:
+    """The share of target shuffles that ``x`` still determines (every group of two rows or more pure)."""
+    import hashlib
+
+    import numpy as np
+
+    x = pd.factorize(pair["x"])[0]
+    y = pd.factorize(pair["y"])[0]
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    sizes = np.diff(np.r_[starts, len(xs)])
+    if not (sizes >= 2).any():
+        return 1.0
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "little"))
+    pure = 0
+    for _ in range(LEAK_PERMUTATIONS):
+        shuffled = rng.permutation(y)[order]
+        same = np.maximum.reduceat(shuffled, starts) == np.minimum.reduceat(shuffled, starts)
+        pure += bool(same[sizes >= 2].all())
+    return pure / LEAK_PERMUTATIONS
 
 
 def _key(value: Any) -> str | None:

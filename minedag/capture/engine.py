@@ -7,6 +7,7 @@ proxy (``guard``), politeness and the renderer watchdog.
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
 import contextlib
 import hashlib
@@ -22,7 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 import minedag
-from minedag.capture.collectors import PageProbe, axe_source, document_html, page_script
+from minedag.capture.collectors import PageProbe, axe_source, cdp_send, document_html, page_script
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import (
     GUARD_HEADER,
@@ -52,7 +53,7 @@ _NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dn
 
 
 # The page's localStorage/sessionStorage values: never stored, only masked wherever else they appear.
-_STORAGE_JS = """() => { const out = []; for (const s of [localStorage, sessionStorage]) { try {
+_STORAGE_JS = """() => { const out = []; for (const name of ["localStorage", "sessionStorage"]) { try { const s = window[name];
   for (let i = 0; i < Math.min(s.length, 200); i++) out.push(String(s.getItem(s.key(i))).slice(0, 2000)); } catch (e) {} }
   return out; }"""
 
@@ -261,6 +262,9 @@ class Capturer:
                 return
             t1 = time.perf_counter()
             await page.wait_for_timeout(o.settle_ms)
+            if _moved(page.url, cap.final_url):  # a script or a meta refresh navigated after load: follow it
+                with contextlib.suppress(PlaywrightError):
+                    await page.wait_for_load_state("load", timeout=o.nav_timeout_s * 1000)
             nodes = await page.evaluate("document.getElementsByTagName('*').length")
             cap.performance_metrics["DomNodesTotal"] = nodes
             if nodes > o.max_dom_nodes:
@@ -270,10 +274,16 @@ class Capturer:
             cap.rendered_html = (await document_html(tab.cdp))[: o.max_html_bytes]
             cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
-            cap.storage_values = await page.evaluate(_STORAGE_JS)
+            with contextlib.suppress(PlaywrightError):
+                cap.storage_values = await page.evaluate(_STORAGE_JS)
             cap.ok = reusable = True
-            if page.url != cap.final_url and _guarded(page.url, sc.listener.since(mark)):
-                cap.fail("refused", f"the page navigated on to {page.url[:300]}, which the guard refused")
+            if _moved(page.url, cap.final_url):
+                if _guarded(page.url, sc.listener.since(mark)):
+                    cap.fail("refused", f"the page navigated on to {page.url[:300]}, which the guard refused")
+                else:
+                    await _followed(cap, probe, tab.cdp, page.url)
+            if cap.ok and nodes <= EMPTY_DOCUMENT_NODES and not cap.raw_html.strip():
+                cap.fail("empty", "the document is empty (no elements beyond html, head and body, no body served)")
         finally:
             cap.blocked_requests = sc.listener.since(mark)
             if tab is not None:
@@ -407,6 +417,36 @@ def _classify(exc: Exception, browser: Browser | None) -> tuple[str, str]:
     if "Target page, context or browser has been closed" in text:
         return "crash", f"the page was closed while it was captured: {text}"
     return "error", text
+
+
+EMPTY_DOCUMENT_NODES = 3  # html, head, body
+
+
+def _moved(landed: str, final_url: str | None) -> bool:
+    """Whether the tab now shows another document than the one the navigation answered with (fragments aside)."""
+    return bool(final_url) and landed.split("#", 1)[0] != final_url.split("#", 1)[0]  # type: ignore[union-attr]
+
+
+async def _followed(cap: PageCapture, probe: PageProbe, cdp: Any, landed: str) -> None:
+    """Record a navigation after load as what it is: the page's final URL, status and served body are the landed
+    document's; a landing on Chromium's error page (the target did not load) fails the page as ``navigated_away``."""
+    documents = [(rid, r) for rid, r in probe._requests.items() if r.get("type") == "Document"]
+    rid, last = documents[-1] if documents else (None, {})
+    if landed.startswith("chrome-error:") or last.get("failed"):
+        target = last.get("url") or landed
+        cap.fail("navigated_away", f"after loading, the page navigated to {target[:300]}, which did not load "
+                                   f"({last.get('failed') or 'an error page'})")
+        return
+    cap.console.append({"type": "minedag", "text": f"the page navigated after load from {cap.final_url} to {landed[:300]}"})
+    cap.final_url = landed
+    if last.get("url") == landed and rid is not None:
+        cap.status = last.get("status")
+        cap.http_error = (cap.status or 0) >= 400
+        with contextlib.suppress(Exception):
+            body = await cdp_send(cdp, "Network.getResponseBody", {"requestId": rid.split(":", 1)[0]})
+            data = base64.b64decode(body["body"]) if body.get("base64Encoded") else body["body"].encode()
+            cap.content_hash = hashlib.sha256(data).hexdigest()
+            cap.raw_html = decode_body(data, None, last.get("mime"))
 
 
 def _guarded(url: str, blocked: list[dict[str, Any]]) -> bool:

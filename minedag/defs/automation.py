@@ -152,7 +152,7 @@ def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResourc
         retries, seen = tried.get(url, [0, None])
         cursor[url] = [retries, failure["capture_id"]]
         if retries >= MAX_RETRIES:
-            gave_up.append(f"{url}: {failure['error'] or f'HTTP {failure['status']}'}")
+            gave_up.append(f"{url}: {failure['error'] or 'HTTP ' + str(failure['status'])}")
         elif seen != failure["capture_id"] and datetime.fromisoformat(failure["at"]) + timedelta(
                 minutes=RETRY_BASE_MINUTES * 2**retries) <= now:  # a new failure whose back-off has passed
             due.add(url)

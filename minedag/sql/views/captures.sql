@@ -6,13 +6,13 @@ SELECT url,
        lower(regexp_extract(url, '^https?://\[?([^/\]]+?)\]?(:\d+)?(/|$)', 1)) AS site,
        ok, status, error_kind, error, captured_at, checked_at, capture_id, content_hash,
        capture_ms, html_chars,
-       attempt.at AS attempt_at, attempt.error_kind AS attempt_error_kind, attempt.error AS attempt_error,
-       attempt.status AS attempt_status, attempt.count AS failed_attempts
+       attempt ->> 'at' AS attempt_at, attempt ->> 'error_kind' AS attempt_error_kind, attempt ->> 'error' AS attempt_error,
+       TRY_CAST(attempt ->> 'status' AS INTEGER) AS attempt_status, TRY_CAST(attempt ->> 'count' AS INTEGER) AS failed_attempts
 FROM read_json('{store}/captures/latest/*.json', union_by_name = true,
                columns = {url: 'VARCHAR', ok: 'BOOLEAN', status: 'INTEGER', error_kind: 'VARCHAR', error: 'VARCHAR',
                           captured_at: 'VARCHAR', checked_at: 'VARCHAR', capture_id: 'VARCHAR', content_hash: 'VARCHAR',
                           capture_ms: 'DOUBLE', html_chars: 'BIGINT',
-                          attempt: 'STRUCT(at VARCHAR, error_kind VARCHAR, error VARCHAR, status INTEGER, count INTEGER)'});
+                          attempt: 'JSON'});
 
 CREATE OR REPLACE VIEW failures AS
 SELECT url, site, error_kind, error, status, captured_at, false AS kept_good_record FROM captures
