@@ -327,27 +327,38 @@ def _crawl_name(seed: str) -> str:
 
 
 def cmd_remove_urls(args: argparse.Namespace) -> int:
-    """Forget URLs: their partitions, pointers and records go; the next bundle versions leave them out."""
+    """Forget URLs: their partitions, pointers, captures and records (campaigns too) go; the next bundle versions
+    leave them out."""
     from minedag.defs.partitions import url_partitions
-    from minedag.profiles import all_profiles
     from minedag.settings import store_dir
     from minedag.store import Store
     from minedag.urlfile import parse_lines, read_url_file
+    from minedag.urls import canonical_url, dropped_params
 
     parsed = read_url_file(args.file) if args.file else parse_lines(args.urls)
+    if not args.file:  # exactly the URL given: one whose canonical form drops a parameter names another page
+        for number, raw in enumerate(args.urls, 1):
+            if (dropped := dropped_params(raw)) and (url := canonical_url(raw)) in parsed.urls:
+                parsed.urls.remove(url)
+                parsed.rejected.append((number, raw, f"its {', '.join(dropped)} parameter is never part of a page's key, so it "
+                                                     f"would remove {url}; give {url} itself to remove that page"))
     if not parsed.urls:
+        for number, text, reason in parsed.rejected:
+            err.print(f"line {number}: {text}: {reason}", markup=False)
         raise UsageError("give URLs or --file with one URL per line")
     instance = _instance()
     known = set(instance.get_dynamic_partitions(url_partitions.name))
     gone = [u for u in parsed.urls if u in known]
     for url in gone:
         instance.delete_dynamic_partition(url_partitions.name, url)
-    had = Store(store_dir()).remove(parsed.urls, all_profiles())
+    had = Store(store_dir()).remove(parsed.urls)
     result = {"partitions_removed": len(gone), "captures_forgotten": had, "not_registered": len(parsed.urls) - len(gone),
               "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected]}
     if args.json:
         print(json.dumps(result))
     else:
+        for rejected in result["rejected"]:
+            err.print(f"not removed, line {rejected['line']}: {rejected['text']}: {rejected['reason']}", markup=False)
         console.print(f"removed {len(gone)} partitions and the stored pages of {had} URLs "
                       f"({result['not_registered']} were not registered); rebuild bundles to leave them out")
     return 0

@@ -202,19 +202,27 @@ class Store:
         except (FileNotFoundError, *UNREADABLE):
             return None
 
-    def remove(self, urls: Iterable[str], profiles: Iterable[str]) -> int:
-        """Forget ``urls``: their pointers, out-links and records of ``profiles`` (captures, content-addressed and
-        maybe shared, stay until a clean-up). Returns how many URLs had a pointer. Safe to run twice."""
+    def remove(self, urls: Iterable[str], profiles: Iterable[str] | None = None) -> int:
+        """Forget ``urls``: their pointers, out-links, the capture objects their pointers name (the record and the
+        latest failed attempt: a capture holds its URL, so no other page shares it) and their records of ``profiles``
+        (default: every record folder, campaigns included). Returns how many URLs had a pointer. Safe to run twice."""
         import pyarrow.compute as pc
 
         urls = set(urls)
         had = 0
         for url in urls:
+            pointer = self.latest(url)
+            if pointer is not None:
+                for capture_id in {pointer.capture_id, (pointer.attempt or {}).get("capture_id")} - {None}:
+                    self._capture_path(capture_id).unlink(missing_ok=True)
             for path in (self._pointer_path(url), self._links_path(url)):
                 if path.exists():
                     had += path == self._pointer_path(url)
                     path.unlink(missing_ok=True)
         gone = pa.array(sorted(urls), type=pa.string())
+        if profiles is None:
+            folder = self.root / "records"
+            profiles = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         for profile in profiles:
             for path, mtime_ns in self._batches(profile):
                 table = self._read_batch(path, None, None)

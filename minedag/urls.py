@@ -22,7 +22,7 @@ from w3lib.url import canonicalize_url
 
 from minedag.errors import MinedagError
 
-__all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "site_of", "url_id"]
+__all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "dropped_params", "site_of", "url_id"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -48,6 +48,17 @@ def secret_params() -> frozenset[str]:
     configured = os.environ.get("MINEDAG_SECRET_PARAMS")
     names = SECRET_PARAMS if configured is None else configured.split(",")
     return frozenset(n.strip().lower() for n in names if n.strip())
+
+
+def dropped_params(raw: str) -> list[str]:
+    """The query parameters of ``raw`` that its canonical form leaves out (secret ones), by name; ``[]`` when none
+    or when ``raw`` is not a valid URL."""
+    try:
+        kept = {name for name, _ in parse_qsl(urlsplit(canonical_url(raw)).query, keep_blank_values=True)}
+    except InvalidURL:
+        return []
+    given = [name for name, _ in parse_qsl(urlsplit(raw.strip()).query, keep_blank_values=True)]
+    return sorted({name for name in given if name not in kept})
 
 
 def canonical_url(raw: str) -> str:

@@ -80,6 +80,13 @@ def test_demo_on_a_local_site_then_remove_urls_forgets_a_page_everywhere(tmp_pat
     summary = json.loads(out.stdout)
     assert summary["captured"] == 3 and summary["records"]["seo_optimizer"] == 3, out.stderr[-2000:]
     gone = PAGES[2]
+    from minedag.urls import url_id
+
+    pointer = json.loads((tmp_path / "data" / "store" / "captures" / "latest" / f"{url_id(gone)}.json").read_text())
+    gone_object = next((tmp_path / "data" / "store" / "captures" / "objects").rglob(f"{pointer['capture_id']}.json.gz"))
+    # A URL whose canonical form drops a parameter names another page: nothing is removed, and it says why.
+    other = cli(tmp_path, "remove-urls", f"{PAGES[0]}?session=abc", "--json")
+    assert other.returncode == 2 and "session parameter" in other.stderr, other.stderr
     removed = cli(tmp_path, "remove-urls", gone, "--json")
     assert json.loads(removed.stdout) == {"partitions_removed": 1, "captures_forgotten": 1, "not_registered": 0,
                                           "rejected": []}
@@ -92,8 +99,10 @@ def test_demo_on_a_local_site_then_remove_urls_forgets_a_page_everywhere(tmp_pat
 
     store = Store(tmp_path / "data" / "store")
     assert store.latest(gone) is None and store.links(gone) is None
-    for name in all_profiles():
+    assert store.latest(PAGES[0]) is not None  # the page the query-string line named is still there
+    for name in [*all_profiles(), *(p.name for p in (store.root / "records").iterdir() if p.name.startswith("campaign_"))]:
         assert gone not in store.read_records(name).column("url").to_pylist(), name
+    assert not gone_object.exists() and len(list((store.root / "captures" / "objects").rglob("*.json.gz"))) == 2
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
         assert sorted(instance.get_dynamic_partitions("urls")) == sorted(PAGES[:2])
     result = build_bundle(get_functionality("seo_optimization"), store, bundles_dir())
