@@ -25,8 +25,12 @@ SECRETS = {
     "query api_key": "QueryKey3456", "query access_token": "AccessTok7890", "fetch token": "FetchTok2345",
     "password field": "Passw0rdValue", "hidden field": "CsrfHidden6789", "local storage": "StoredSecret0123",
     "url session": "UrlSession4567", "e-mail": "ada.lovelace@example.org",
+    "password after a data-value decoy": "Passw0rdSecond", "csrf meta": "CsrfMeta4455",
+    "percent-encoded parameter name": "EncodedKey6677", "token in a fragment": "FragTok8899",
+    "password typed in by a script": "TypedSecret99",
 }
 PAGE = f"""<!doctype html><html lang="en"><head><title>Account</title>
+<meta name="csrf-token" content="{SECRETS['csrf meta']}">
 <meta name="description" content="Sign in to your account to see your orders and settings."></head>
 <body><main><h1>Your account</h1><p>Write to {SECRETS['e-mail']} if you need help with your orders.</p>
 <img src="/pixel.png?api_key={SECRETS['query api_key']}" alt="pixel">
@@ -34,7 +38,12 @@ PAGE = f"""<!doctype html><html lang="en"><head><title>Account</title>
 <form method="post" action="/login"><label>User <input name="user" value="ada"></label>
 <label>Password <input type="password" name="pw" value="{SECRETS['password field']}"></label>
 <input type="hidden" name="csrf" value="{SECRETS['hidden field']}"><button>Sign in</button></form>
+<form><input data-value="decoy" type="password" name="pw2" value="{SECRETS['password after a data-value decoy']}">
+<input type="password" id="pw3" name="pw3"></form>
+<img src="/p.png?api%5Fkey={SECRETS['percent-encoded parameter name']}" alt="">
+<a href="/callback#access_token={SECRETS['token in a fragment']}&state=1">Continue</a>
 <script>localStorage.setItem("k", ["Stored", "Secret0123"].join(""));
+document.getElementById("pw3").value = ["Typed", "Secret99"].join("");
 fetch("/api?token={SECRETS['fetch token']}").catch(() => {{}});</script></main></body></html>"""
 
 
@@ -101,3 +110,52 @@ def test_no_planted_secret_survives_anywhere(secret_site, tmp_path, monkeypatch)
         for kind, secret in SECRETS.items():
             assert secret not in text, f"{kind} ({secret}) found in {where}"
     assert "[redacted]" in texts["dagster event log"] or any("[redacted]" in t for t in texts.values())
+
+
+WORDPRESS = """<!doctype html><html lang="en"><head><title>Spring notes</title>
+<link rel="canonical" href="http://brand.test/2024/05/spring-notes/">
+<meta property="og:site_name" content="Brandwell"><meta property="og:url" content="http://brand.test/2024/05/spring-notes/">
+<meta name="description" content="Notes from the spring, written for the Brandwell readers."></head>
+<body><main><article><h1>Spring notes</h1>""" + "<p>What we saw in the garden this spring, and why it matters. </p>" * 20 + """
+<form method="post" action="/wp-comments-post.php"><input type="hidden" name="_wp_http_referer" value="/2024/05/spring-notes/">
+<input type="hidden" name="site" value="Brandwell"><label>Password <input type="password" name="pw" value="KeepThisSecret1"></label>
+</form><a href="/2024/05/spring-notes/#comments">Comments</a></article></main></body></html>"""
+
+
+@pytest.mark.slow
+def test_redaction_masks_the_secret_fields_and_nothing_else(tmp_path):
+    """A hidden field holding the page's own path and its brand name: every URL and record stays intact."""
+    from minedag.capture import CaptureOptions, capture_urls
+    from minedag.capture.politeness import PolitenessRules
+    from minedag.profiles import all_profiles, extract_record
+    from minedag.profiles.page import PageView
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = WORDPRESS.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = "http://brand.test/2024/05/spring-notes/"
+    try:
+        (cap,) = capture_urls([url], CaptureOptions(host_rules=f"MAP brand.test 127.0.0.1:{server.server_address[1]}",
+                                                    allow_hosts=("brand.test",), politeness=PolitenessRules(respect_robots=False)))
+    finally:
+        server.shutdown()
+    assert cap.ok and cap.final_url == url
+    assert "KeepThisSecret1" not in json.dumps(cap.to_dict())  # the password is masked...
+    assert 'href="http://brand.test/2024/05/spring-notes/"' in cap.rendered_html and "Brandwell" in cap.raw_html
+    assert [url + "#comments", ""] in [[h, r] for h, r in cap.links]  # ... and the page's own path is not
+    view = PageView(cap)
+    records = {name: extract_record(p, cap, "x", view=view) for name, p in all_profiles().items()}
+    assert all(r["ok"] for r in records.values()), {n: r["error"] for n, r in records.items() if not r["ok"]}
+    assert records["content_extractor"]["publisher"] == "Brandwell"
+    assert "[redacted]" not in json.dumps(records["seo_optimizer"], default=str)

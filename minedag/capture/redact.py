@@ -131,7 +131,7 @@ def mask_params(text: str, params: frozenset[str]) -> str:
 
 def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A DOMSnapshot (``document`` + ``strings``) without the values of its secret fields (``value`` attributes and
-    values typed in by a script, ``inputValue``). A value string that no other node uses is overwritten; one that other
+    values typed in by a script, ``inputValue``) and of its CSRF meta tags. A value string that no other node uses is overwritten; one that other
     content shares (the same text in a link or a paragraph) stays for them, and only the field is repointed."""
     document, strings = snapshot.get("document"), snapshot.get("strings")
     if not document or not isinstance(strings, list):
@@ -146,12 +146,20 @@ def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     secret_nodes: set[int] = set()
     slots: list[tuple[list[int], int]] = []  # (the list holding a secret value's string index, its position)
     for node, pairs in enumerate(attributes):
-        if node >= len(names) or text(names[node]).lower() != "input":
+        element = text(names[node]).lower() if node < len(names) else ""
+        if element not in ("input", "meta"):
             continue
-        where = {text(pairs[i]).lower(): i + 1 for i in range(0, len(pairs) - 1, 2)}
-        kind = text(pairs[where["type"]]).lower() if "type" in where else ""
-        complete = text(pairs[where["autocomplete"]]).lower() if "autocomplete" in where else ""
-        if kind in SECRET_INPUT_TYPES or complete in SECRET_AUTOCOMPLETE:
+        where: dict[str, int] = {}
+        for i in range(0, len(pairs) - 1, 2):
+            where.setdefault(text(pairs[i]).lower(), i + 1)
+
+        def attribute(name: str) -> str:
+            return text(pairs[where[name]]).strip().lower() if name in where else ""
+
+        if element == "meta":
+            if attribute("name") in CSRF_META and "content" in where:
+                slots.append((pairs, where["content"]))
+        elif attribute("type") in SECRET_INPUT_TYPES or attribute("autocomplete") in SECRET_AUTOCOMPLETE:
             secret_nodes.add(node)
             if "value" in where:
                 slots.append((pairs, where["value"]))
