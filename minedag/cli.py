@@ -164,7 +164,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
     server = serve() if not rules and any(u.split("/")[2].endswith(".test") for u in urls) else None
     if server:  # the sample site, when nothing says where *.test is
         allow, rules = (*allow, "*.test"), server.host_rules
-    options = CaptureOptions(host_rules=rules, allow_hosts=allow)
+    options = CaptureOptions(host_rules=rules, allow_hosts=allow, **({"capture_timeout_s": args.capture_timeout}
+                                                                    if args.capture_timeout is not None else {}))
     try:
         captures = capture_urls(urls, options)
     finally:
@@ -206,6 +207,10 @@ def _remember_network_flags(args: argparse.Namespace) -> None:
     allow, rules = _network_flags(args)
     if allow or rules:
         remember_network(allow, rules)
+    if args.capture_timeout is not None:
+        from minedag.settings import remember_capture_timeout
+
+        remember_capture_timeout(args.capture_timeout)
 
 
 def _add_network_flags(p: argparse.ArgumentParser) -> None:
@@ -215,6 +220,21 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host-rules", default="", metavar="RULES",
                    help="where names go, Chromium's host-resolver-rules syntax (e.g. 'MAP *.test 127.0.0.1:8000'); "
                         "remembered like --allow-hosts")
+    p.add_argument("--capture-timeout", type=_seconds, metavar="SECONDS",
+                   help="backstop for one page's capture, politeness waits not counted (default 90; navigation and "
+                        "each collector have budgets of their own); remembered like --allow-hosts")
+
+
+def _seconds(text: str) -> float:
+    from minedag.settings import MAX_CAPTURE_TIMEOUT_S
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_CAPTURE_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"{text}: give seconds above 0 and at most {MAX_CAPTURE_TIMEOUT_S:.0f}")
+    return value
 
 
 def cmd_add_urls(args: argparse.Namespace) -> int:
@@ -257,6 +277,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     spec = _crawl_spec(args, CrawlSpec, CrawlError, load_crawl_file)
     allow, rules = remember_network(tuple(spec.allow_hosts), spec.host_rules)
+    if args.capture_timeout is not None:
+        from minedag.settings import remember_capture_timeout
+
+        remember_capture_timeout(args.capture_timeout)
     instance = _instance()
     store = Store(store_dir())
     out = err if args.json else console

@@ -35,6 +35,33 @@ def saved_network() -> tuple[tuple[str, ...], str]:
     return tuple(data.get("allow_hosts", ())), str(data.get("host_rules", ""))
 
 
+def saved_capture_timeout() -> float | None:
+    """The capture backstop remembered in ``network.json`` by ``--capture-timeout`` (``None``: the resource's own)."""
+    import json
+
+    try:
+        value = json.loads(network_file().read_text()).get("capture_timeout_s")
+    except (FileNotFoundError, ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) and 0 < value <= MAX_CAPTURE_TIMEOUT_S else None
+
+
+MAX_CAPTURE_TIMEOUT_S = 3600.0
+
+
+def remember_capture_timeout(seconds: float) -> None:
+    """Keep ``seconds`` as the deployment's capture backstop: later runs (sensors, retries, UI backfills) use it."""
+    import json
+
+    from minedag.store import atomic_write
+
+    try:
+        data = json.loads(network_file().read_text())
+    except (FileNotFoundError, ValueError):
+        data = {}
+    atomic_write(network_file(), json.dumps({**data, "capture_timeout_s": seconds}, indent=2).encode())
+
+
 def join_rules(*rules: str) -> str:
     """Host-rule lists joined, each rule once, first ones first (the first matching MAP wins)."""
     parts = (r.strip() for text in rules for r in (text or "").split(","))
@@ -50,7 +77,12 @@ def remember_network(allow_hosts: tuple[str, ...], host_rules: str) -> tuple[tup
     allow, rules = saved_network()
     merged = (tuple(dict.fromkeys([*allow, *allow_hosts])), join_rules(rules, host_rules))
     if merged != (allow, rules):
-        atomic_write(network_file(), json.dumps({"allow_hosts": list(merged[0]), "host_rules": merged[1]}, indent=2).encode())
+        try:
+            kept = json.loads(network_file().read_text())
+        except (FileNotFoundError, ValueError):
+            kept = {}
+        atomic_write(network_file(), json.dumps({**kept, "allow_hosts": list(merged[0]), "host_rules": merged[1]},
+                                                indent=2).encode())
     return merged
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from minedag.capture import CaptureOptions, capture_urls
 from minedag.capture.conditional import unchanged
 from minedag.capture.guard import Guard, GuardProxy, HostRules
 from minedag.capture.model import PreviousCapture
+from minedag.capture.politeness import PolitenessRules
 from minedag.urls import UrlPolicy
 
 pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
@@ -51,3 +56,92 @@ def test_a_dripping_server_cannot_hold_the_changed_since_check():
         proxy.stop()
     assert not same  # cut off: whatever arrived is not the page it knew
     assert took < 6, took  # the whole exchange has one 3 s deadline; each byte arriving in time does not extend it
+
+
+CORPUS = Path(os.environ.get("MINEDAG_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+BIG_PAGE = CORPUS / "extruct" / "samples" / "misc" / "opengraph_ns_product_test.html"  # 902 KB, 1,644 links
+
+
+def _serve_file(path: Path) -> tuple[ThreadingHTTPServer, int]:
+    body = path.read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            data = body if self.path.startswith("/page") else b"User-agent: *\nCrawl-delay: 3\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path.startswith("/page") else "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def test_a_collector_out_of_time_is_named_and_the_rest_of_the_page_kept(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><html lang='en'><title>Budget</title><main><h1>Budget</h1>"
+                    + "<p>Words on a page whose collectors get no time at all.</p>" * 50 + "</main></html>")
+    server, port = _serve_file(page)
+    try:
+        options = CaptureOptions(host_rules=f"MAP budget.test 127.0.0.1:{port}", allow_hosts=("budget.test",),
+                                 collect_timeout_s=0.001, politeness=PolitenessRules(respect_robots=False))
+        (cap,) = capture_urls(["http://budget.test/page"], options)
+    finally:
+        server.shutdown()
+    assert cap.ok and "Words on a page" in cap.rendered_html and cap.status == 200  # kept, not failed whole
+    assert cap.timing.get("failed:axe") == 1.0  # what ran out is named
+    assert any("axe" in c["text"] and "ran out of its" in c["text"] for c in cap.console)
+
+
+def test_a_crawl_delay_wait_is_no_part_of_the_capture_budget():
+    """Crawl-delay 3 s with six pages of one site: the last waits ≈ 15 s for its turn, under a 6 s backstop."""
+    page = Path(__file__).with_name("captures")  # any small file will do as the body
+    body = next(page.glob("*.json.gz"))
+    import gzip
+    import json as jsonlib
+
+    html = jsonlib.loads(gzip.decompress(body.read_bytes()))["rendered_html"]
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"delay-{os.getpid()}.html"
+    tmp.write_text(html)
+    server, port = _serve_file(tmp)
+    try:
+        options = CaptureOptions(host_rules=f"MAP slowsite.test 127.0.0.1:{port}", allow_hosts=("slowsite.test",),
+                                 capture_timeout_s=6, axe=False, politeness=PolitenessRules(respect_robots=True))
+        caps = capture_urls([f"http://slowsite.test/page{i}" for i in range(6)], options)
+    finally:
+        server.shutdown()
+        tmp.unlink(missing_ok=True)
+    assert all(c.ok for c in caps), [(c.url, c.error) for c in caps if not c.ok]
+    assert max(c.timing.get("politeness_wait_ms", 0) for c in caps) > 6000  # waited longer than the backstop
+
+
+@pytest.mark.skipif(not BIG_PAGE.is_file(), reason=f"the shared corpus is not beside the repo ({CORPUS}): no big real page")
+def test_a_big_real_page_is_captured_whole_on_a_loaded_machine():
+    import subprocess
+    import sys
+
+    from minedag.profiles import all_profiles, extract_record
+    from minedag.profiles.page import PageView
+
+    server, port = _serve_file(BIG_PAGE)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True) for _ in range(2)]
+    try:
+        options = CaptureOptions(host_rules=f"MAP big.test 127.0.0.1:{port}", allow_hosts=("big.test",),
+                                 politeness=PolitenessRules(respect_robots=False))
+        (cap,) = capture_urls(["http://big.test/page"], options)
+    finally:
+        for process in burners:
+            process.kill()
+            process.wait()
+        server.shutdown()
+    assert cap.ok, cap.error
+    assert len(cap.raw_html) > 400_000 and len(cap.links) > 300  # 1,655 hrefs, 346 distinct
+    assert not [k for k in cap.timing if k.startswith("failed:")], cap.timing
+    view = PageView(cap)
+    records = {name: extract_record(p, cap, "x", view=view) for name, p in all_profiles().items()}
+    assert all(r["ok"] for r in records.values()), {n: r["error"] for n, r in records.items() if not r["ok"]}

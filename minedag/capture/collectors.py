@@ -77,8 +77,11 @@ class PageProbe:
     """Attached to a page before navigation; ``collect`` fills a ``PageCapture`` after load."""
 
     def __init__(self, page: Page, cdp: CDPSession, capture: PageCapture, *, axe: bool = True, screenshot: bool = True,
-                 axe_rules: tuple[str, ...] = (), axe_iframes: bool = True, axe_pass_nodes: bool = False):
+                 axe_rules: tuple[str, ...] = (), axe_iframes: bool = True, axe_pass_nodes: bool = False,
+                 budget_s: float = 20.0):
         self.page, self.cdp, self.capture = page, cdp, capture
+        self.budget_s = budget_s  # each collector's time; one that runs out is named, the others kept
+        self.ran_out = False  # a collector ran out of time: the page may still be busy, so its tab is not reused
         self.axe, self.screenshot = axe, screenshot
         self.axe_options = {"rules": list(axe_rules), "iframes": axe_iframes, "passNodes": axe_pass_nodes,
                             "quadraticLimit": AXE_QUADRATIC_LIMIT}
@@ -122,10 +125,11 @@ class PageProbe:
             await asyncio.wait_for(cdp_send(self.cdp, "CSS.stopRuleUsageTracking"), 2)
 
     async def collect(self) -> None:
-        """Read every collector; each failure is recorded in ``timing`` and does not stop the others."""
+        """Read every collector, each within ``budget_s``; a failure or a collector out of time is recorded in
+        ``timing`` and the console, and does not stop the others (a big page on a loaded machine keeps what was read)."""
         cap, cdp = self.capture, self.cdp
         started = time.perf_counter()
-        results = await asyncio.gather(
+        results = await asyncio.gather(*(asyncio.wait_for(c, self.budget_s) for c in (
             cdp_send(cdp, "DOMSnapshot.captureSnapshot", {"computedStyles": list(COMPUTED_STYLES), "includeDOMRects": True}),
             cdp_send(cdp, "Accessibility.getFullAXTree"),
             cdp_send(cdp, "Performance.getMetrics"),
@@ -134,11 +138,12 @@ class PageProbe:
             self.page.evaluate(page_script("page_metrics")),
             self.page.evaluate(page_script("axe_run"), self.axe_options) if self.axe else _none(),
             self._anchor_listeners(),
-            return_exceptions=True,
-        )
+        )), return_exceptions=True)
         names = ("dom_snapshot", "ax_tree", "performance", "js_coverage", "css_coverage", "page_metrics", "axe",
                  "anchor_listeners")
-        failures = {n: f"{type(r).__name__}: {r}"[:300] for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)}
+        failures = {n: f"ran out of its {self.budget_s:.0f} s budget" if isinstance(r, TimeoutError) else f"{type(r).__name__}: {r}"[:300]
+                    for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)}
+        self.ran_out = any(isinstance(r, TimeoutError) for r in results)
         snap, ax, perf, js, css, metrics, axe, anchors = (None if isinstance(r, BaseException) else r for r in results)
         if snap:
             cap.dom_snapshot = {"document": snap["documents"][0], "strings": snap["strings"]} if snap.get("documents") else {}
@@ -163,7 +168,11 @@ class PageProbe:
         if anchors:
             cap.anchor_listeners = anchors
         cap.timing["collect_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        await self._collect_layers_and_screenshot()
+        try:
+            await asyncio.wait_for(self._collect_layers_and_screenshot(), self.budget_s)
+        except TimeoutError:
+            failures["layers_and_screenshot"] = f"ran out of its {self.budget_s:.0f} s budget"
+            self.ran_out = True
         if metrics and not {"first-contentful-paint", "largest-contentful-paint"} <= set(cap.paint):
             # A loaded machine may not have painted when the metrics were read; the screenshot forced a frame.
             with contextlib.suppress(Exception):

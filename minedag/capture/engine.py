@@ -196,7 +196,8 @@ class Capturer:
             if o.emulation == "both" and cap.ok:
                 cap.mobile = await asyncio.wait_for(self._mobile_pass(url), o.capture_timeout_s)
         except TimeoutError:
-            cap.fail("timeout", f"capture did not finish within {o.capture_timeout_s:.0f} s (page kept busy or hung)")
+            cap.fail("timeout", f"capture did not finish within {o.capture_timeout_s:.0f} s after its turn (page kept busy "
+                                f"or hung; budgets: navigation {o.nav_timeout_s:.0f} s, each collector {o.collect_timeout_s:.0f} s)")
         except PlaywrightError as exc:
             cap.fail(*_classify(exc, self.pool.browser))
         cap.versions = dict(self.pool.versions)
@@ -215,11 +216,15 @@ class Capturer:
             tab = await self.pool.tab(sc)
             page = tab.page
             probe = tab.probe = PageProbe(page, tab.cdp, cap, axe=o.axe, screenshot=o.screenshot, axe_rules=o.axe_rules,
-                                          axe_iframes=o.axe_iframes, axe_pass_nodes=o.axe_pass_nodes)
+                                          axe_iframes=o.axe_iframes, axe_pass_nodes=o.axe_pass_nodes,
+                                          budget_s=o.collect_timeout_s)
             if not o.bare:
                 await probe.start()
             cap.timing["setup_ms"] = round((time.perf_counter() - t_setup) * 1000, 1)
+            deadline.reschedule(None)  # a politeness wait (a long Crawl-delay, a busy site) is no part of any budget
+            t_wait = time.perf_counter()
             await self.politeness.wait_turn(site_of(cap.url), origin)  # the site's delay counts from request to request
+            cap.timing["politeness_wait_ms"] = round((time.perf_counter() - t_wait) * 1000, 1)
             # The capture's time counts from its turn: a long Crawl-delay is not a hung page.
             deadline.reschedule(asyncio.get_running_loop().time() + o.capture_timeout_s)
             t0 = time.perf_counter()
@@ -271,12 +276,13 @@ class Capturer:
                 cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}")
                 await probe.stop()
                 return
-            cap.rendered_html = (await document_html(tab.cdp))[: o.max_html_bytes]
+            cap.rendered_html = (await asyncio.wait_for(document_html(tab.cdp), o.nav_timeout_s))[: o.max_html_bytes]
             cap.timing["post_load_ms"] = round((time.perf_counter() - t1) * 1000, 1)
             await probe.collect()
-            with contextlib.suppress(PlaywrightError):
-                cap.storage_values = await page.evaluate(_STORAGE_JS)
-            cap.ok = reusable = True
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                cap.storage_values = await asyncio.wait_for(page.evaluate(_STORAGE_JS), o.collect_timeout_s)
+            cap.ok = True
+            reusable = not probe.ran_out
             if _moved(page.url, cap.final_url):
                 if _guarded(page.url, sc.listener.since(mark)):
                     cap.fail("refused", f"the page navigated on to {page.url[:300]}, which the guard refused")

@@ -25,8 +25,10 @@ class CaptureOptions:
             ``too_large``, when it is the page itself).
         pages_in_flight: pages captured concurrently by one browser.
         pages_per_site: of those, at most this many on one site (politeness and memory).
-        nav_timeout_s: navigation (load event) timeout.
-        capture_timeout_s: hard limit for a whole capture, collectors included.
+        nav_timeout_s: navigation budget (the load event).
+        collect_timeout_s: budget of each collector after load (they run side by side); one that runs out is named
+            in the capture (``timing["failed:<collector>"]``) and the rest is kept: the page is not failed for it.
+        capture_timeout_s: the backstop for a whole capture, a politeness wait not counted (budgets above included).
         settle_ms: wait after ``load`` for late layout and paints.
         recycle_context_every: pages after which a site's context is replaced (keeps memory flat).
         max_contexts: open contexts kept at once (least recently used idle ones are closed).
@@ -51,7 +53,8 @@ class CaptureOptions:
     pages_in_flight: int = max(2, 2 * (os.cpu_count() or 1))
     pages_per_site: int = 2
     nav_timeout_s: float = 20.0
-    capture_timeout_s: float = 45.0
+    collect_timeout_s: float = 20.0
+    capture_timeout_s: float = 90.0
     settle_ms: int = 150
     recycle_context_every: int = 40
     max_contexts: int = 6

@@ -152,14 +152,11 @@ def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
         where: dict[str, int] = {}
         for i in range(0, len(pairs) - 1, 2):
             where.setdefault(text(pairs[i]).lower(), i + 1)
-
-        def attribute(name: str) -> str:
-            return text(pairs[where[name]]).strip().lower() if name in where else ""
-
+        values = {name: text(pairs[i]).strip().lower() for name, i in where.items()}
         if element == "meta":
-            if attribute("name") in CSRF_META and "content" in where:
+            if values.get("name") in CSRF_META and "content" in where:
                 slots.append((pairs, where["content"]))
-        elif attribute("type") in SECRET_INPUT_TYPES or attribute("autocomplete") in SECRET_AUTOCOMPLETE:
+        elif values.get("type") in SECRET_INPUT_TYPES or values.get("autocomplete") in SECRET_AUTOCOMPLETE:
             secret_nodes.add(node)
             if "value" in where:
                 slots.append((pairs, where["value"]))

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from minedag.capture import CaptureOptions
 from minedag.capture.politeness import PolitenessRules
-from minedag.settings import join_rules, saved_network, store_dir
+from minedag.settings import join_rules, saved_capture_timeout, saved_network, store_dir
 from minedag.store import Store
 
 
@@ -24,8 +24,11 @@ class BrowserResource(dg.ConfigurableResource):
     redact_emails: bool = Field(default=False, description="Mask e-mail addresses in captures (secrets are always masked).")
     serve_sample_site: bool = Field(default=True, description="Serve data/site for *.test hosts during the run.")
     pages_in_flight: int = Field(default=4, description="Pages captured concurrently (about 2 per core).")
-    nav_timeout_s: float = 20.0
-    capture_timeout_s: float = 45.0
+    nav_timeout_s: float = Field(default=20.0, description="Navigation budget (the load event), in seconds.")
+    collect_timeout_s: float = Field(default=20.0, description="Each collector's budget after load; one that runs out "
+                                     "is named in the capture and the rest is kept.")
+    capture_timeout_s: float = Field(default=90.0, description="Backstop for a whole capture (politeness waits not "
+                                     "counted); set it with `minedag crawl/demo/mine --capture-timeout`.")
     emulation: str = Field(default="desktop", description="desktop, mobile, or both (a mobile second pass).")
     recycle_context_every: int = 40
     respect_robots: bool = Field(default=True, description="Honour robots.txt (and its Crawl-delay).")
@@ -64,7 +67,8 @@ class BrowserResource(dg.ConfigurableResource):
             raise dg.Failure(f"browser.emulation={self.emulation!r} is not valid; use 'desktop', 'mobile' or 'both'")
         return CaptureOptions(
             executable_path=self.executable_path, host_rules=host_rules, allow_hosts=self.network()[0],
-            pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s, capture_timeout_s=self.capture_timeout_s,
+            pages_in_flight=self.pages_in_flight, nav_timeout_s=self.nav_timeout_s,
+            capture_timeout_s=saved_capture_timeout() or self.capture_timeout_s, collect_timeout_s=self.collect_timeout_s,
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
             pages_per_site=self.pages_per_site, redact_emails=self.redact_emails,
             max_renderer_mb=self.max_renderer_mb, max_renderers_mb=self.max_renderers_mb,
