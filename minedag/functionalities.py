@@ -149,7 +149,7 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
         required=("seo_optimizer.word_count", "seo_optimizer.seo_audits", "seo_optimizer.heading_outline"),
         optional=("seo_optimizer.structured_data_types", "seo_optimizer.mobile_friendly",
                   "seo_optimizer.text_to_html_ratio", "seo_optimizer.link_counts", "seo_optimizer.seo_audit_items",
-                  "performance_optimizer.lcp_ms", "seo_optimizer.load_time_ms"),
+                  "performance_optimizer.simulated_fcp_ms"),
         targets=("seo_optimizer.seo_audits", "seo_optimizer.seo_audit_items"),
         min_quality=60, min_coverage=0.9,
         keywords=("seo", "search engine", "search ranking", "google", "rank", "ranking", "serp", "meta description",
@@ -177,15 +177,16 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
         raw=("html",),
     ),
     Functionality(
-        "performance_optimization", "Predict loading speed and Core Web Vitals from a page's resources and structure.",
+        "performance_optimization", "Predict a page's loading cost (weight, render-blocking bytes, first paint and load on a "
+        "fixed network) from its structure.",
         ("performance_optimizer",),
-        required=("performance_optimizer.load_ms", "performance_optimizer.dom_nodes", "performance_optimizer.requests_by_type",
-                  "performance_optimizer.bytes_by_type"),
-        optional=("performance_optimizer.ttfb_ms", "performance_optimizer.fcp_ms", "performance_optimizer.lcp_ms",
-                  "performance_optimizer.cls", "performance_optimizer.dom_content_loaded_ms", "performance_optimizer.render_blocking",
-                  "performance_optimizer.unused_css_bytes", "performance_optimizer.unused_js_bytes",
-                  "performance_optimizer.runtime_metrics", "performance_optimizer.layer_count", "performance_optimizer.compositing"),
-        targets=("performance_optimizer.lcp_ms", "performance_optimizer.fcp_ms", "performance_optimizer.cls", "performance_optimizer.load_ms"),
+        # Not inputs: the bytes the simulated timings are computed from. The measured wall-clock timings move with the
+        # capturing machine's load (volatile): records only.
+        required=("performance_optimizer.dom_nodes", "performance_optimizer.requests_by_type",
+                  "performance_optimizer.simulated_fcp_ms", "performance_optimizer.simulated_load_ms"),
+        optional=("performance_optimizer.unused_css_bytes", "performance_optimizer.unused_js_bytes",
+                  "performance_optimizer.layer_count", "performance_optimizer.compositing"),
+        targets=("performance_optimizer.simulated_fcp_ms", "performance_optimizer.simulated_load_ms"),
         min_quality=60, min_coverage=0.9,
         keywords=("performance", "speed", "fast", "slow", "load time", "loading", "page speed", "core web vitals", "web vitals",
                   "lcp", "cls", "fcp", "ttfb", "latency", "render blocking", "bundle size", "unused css", "unused javascript",
@@ -365,10 +366,12 @@ def get_functionality(name: str) -> Functionality:
 
 
 def validate() -> None:
-    """Every attribute named by a functionality exists in a profile it draws from (raises ``KeyError``)."""
+    """Every attribute named by a functionality exists in a profile it draws from and is reproducible (raises
+    ``KeyError``)."""
     for f in builtin_functionalities():
         for qualified in f.attributes + f.targets:
-            f.attribute(qualified)
+            if f.attribute(qualified).volatile:
+                raise KeyError(f"{f.name}: {qualified!r} moves with the machine's load (volatile): not a bundle column")
             if qualified.split(".")[0] not in f.model_types:
                 raise KeyError(f"{f.name}: {qualified!r} comes from a profile not in model_types {f.model_types}")
         if not set(f.targets) <= set(f.attributes):

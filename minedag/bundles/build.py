@@ -236,7 +236,9 @@ def _version(f: Functionality, members: pd.DataFrame, excluded: pd.DataFrame) ->
     if f.campaign_profiles:  # a campaign counts by its version (the hash of its file)
         config["campaigns"] = [[p.name, p.version] for p in f.campaign_profiles]
     h.update(json.dumps({"format": BUNDLE_FORMAT, "functionality": config}, sort_keys=True).encode())
-    for row in plain_rows(members.drop(columns=["capture_id"])):  # the records' content: a re-extraction counts
+    # The records' content (a re-extraction counts), not when the page was fetched: the same pages give the same
+    # version on any machine and day; `captured_at` stays in the rows as provenance.
+    for row in plain_rows(members.drop(columns=["capture_id", "captured_at"])):
         h.update(json.dumps(row, sort_keys=True).encode())
     h.update(json.dumps(sorted(zip(excluded["url"], excluded["reason"], strict=True))).encode())
     return h.hexdigest()[:16]

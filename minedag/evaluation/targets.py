@@ -24,10 +24,11 @@ EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "accessibility_analyzer.violations": ("authoritative", "axe-core results per rule and node", ("axe_rule_nodes",)),
     "accessibility_analyzer.review_rules": ("authoritative", "axe-core rules whose result needs review (incomplete), "
                                             "as its ACT conformance counts them", ("axe_rule_nodes", "axe_page_outcomes")),
-    "performance_optimizer.lcp_ms": ("authoritative", "Chromium's largest-contentful-paint performance entry", ()),
-    "performance_optimizer.fcp_ms": ("authoritative", "Chromium's first-contentful-paint performance entry", ()),
-    "performance_optimizer.cls": ("authoritative", "Chromium's layout-shift performance entries", ()),
-    "performance_optimizer.load_ms": ("authoritative", "the navigation timing's load event end (else the navigation time)", ()),
+    "performance_optimizer.simulated_fcp_ms": ("authoritative", "computed from the bytes Chromium transferred for the "
+                                               "document and its render-blocking files, on a fixed network (150 ms RTT, "
+                                               "1.6 Mbit/s): the same on any machine", ()),
+    "performance_optimizer.simulated_load_ms": ("authoritative", "computed from the bytes Chromium transferred for the "
+                                                "document and every resource it loads by itself, on the same fixed network", ()),
     "ux_pattern_analyzer.page_type": ("measured", "declared schema.org/og types, then where the main content is",
                                       ("labels_page_type_accuracy", "site_page_type_accuracy")),
     "ux_pattern_analyzer.dark_patterns": ("measured", "DOM heuristics (a ticking deadline, an opt-in that is pre-checked...)",

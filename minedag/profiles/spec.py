@@ -60,6 +60,8 @@ class Attribute:
         max_chars: the longest text kept (default 10,000 characters: no title or label is longer).
         derives_from: attributes (of this profile, or ``profile.attribute``) this one is computed from or
             decided by. A bundle never has one of a related pair as input and the other as target (a leak).
+        volatile: the value moves with the capturing machine's load (a wall-clock timing): kept in records, SQL and
+            the UI, never in a bundle (the same pages must give the same bundle on any machine).
     """
 
     name: str
@@ -70,6 +72,7 @@ class Attribute:
     classes: tuple[str, ...] = ()
     max_chars: int = 10_000
     derives_from: tuple[str, ...] = ()
+    volatile: bool = False
 
     @property
     def type_name(self) -> str:
