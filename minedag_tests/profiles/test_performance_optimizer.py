@@ -5,8 +5,8 @@ import dataclasses
 import json
 
 from minedag.profiles import get_profile
-from minedag.profiles.performance_optimizer import SIMULATED_BYTES_PER_MS, SIMULATED_RTT_MS, extract
 from minedag.profiles.page import PageView
+from minedag.profiles.performance_optimizer import SIMULATED_BYTES_PER_MS, SIMULATED_RTT_MS, extract
 from minedag_tests.goldens import SAMPLE_GOLDENS, golden, golden_record
 
 
