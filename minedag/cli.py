@@ -43,7 +43,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from minedag.bundles.publish import latest_version
     from minedag.campaigns import load_all
     from minedag.functionalities import functionalities
-    from minedag.mining import build_bundles, mine
+    from minedag.mining import build_bundles, failed_checks, mine
     from minedag.profiles import all_profiles
     from minedag.progress import finish, polled, progress
     from minedag.settings import bundles_dir, campaigns_dir, store_dir
@@ -89,6 +89,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                            "checks": len(run.get_asset_check_evaluations())} for name, run in bundle_runs.items()},
         "dagster_runs": {"mining": len(results), "mining_succeeded": all(r.success for r in results), "bundle": len(bundle_runs),
                          "bundles_not_published": [name for name, run in bundle_runs.items() if not run.success],
+                         "why_not_published": {name: failed_checks(run) or ["the run failed: see it in the Dagster UI"]
+                                               for name, run in bundle_runs.items() if not run.success},
                          "bundles_skipped": "nothing was captured" if not ok else ""},
         "store": str(store.root), "bundles_dir": str(bundles_dir()),
     }
@@ -140,6 +142,9 @@ def _print_demo(s: dict) -> None:
     blocked = runs["bundles_not_published"]
     published = (f"[red]none built: {runs['bundles_skipped']}[/]" if runs["bundles_skipped"] else
                  f"[yellow]not published (a blocking check failed): {blocked}[/]" if blocked else "all published")
+    for name, reasons in runs["why_not_published"].items():
+        for reason in reasons:
+            console.print(f"  bundle {name} not published: {reason}", markup=False)
     console.print(f"Dagster runs: {runs['mining']} mining ({'succeeded' if runs['mining_succeeded'] else '[red]FAILED[/]'}), "
                   f"{runs['bundle']} bundle ({published}) in {s['seconds']} s")
     console.print(f"Captures and records: {s['store']}")
@@ -351,10 +356,13 @@ def _crawl_name(seed: str) -> str:
 
 
 def cmd_remove_urls(args: argparse.Namespace) -> int:
-    """Forget URLs: their partitions, pointers, captures and records (campaigns too) go; the next bundle versions
-    leave them out."""
+    """Forget URLs: their partitions, pointers, captures and records (campaigns too) go, and every bundle whose latest
+    version served one is rebuilt and published without them at once."""
+    from minedag.bundles import build_bundle
+    from minedag.bundles.publish import republish_without
     from minedag.defs.partitions import url_partitions
-    from minedag.settings import store_dir
+    from minedag.functionalities import get_functionality
+    from minedag.settings import bundles_dir, store_dir
     from minedag.store import Store
     from minedag.urlfile import parse_lines, read_url_file
     from minedag.urls import canonical_url, dropped_params
@@ -375,16 +383,28 @@ def cmd_remove_urls(args: argparse.Namespace) -> int:
     gone = [u for u in parsed.urls if u in known]
     for url in gone:
         instance.delete_dynamic_partition(url_partitions.name, url)
-    had = Store(store_dir()).remove(parsed.urls)
+    store = Store(store_dir())
+    had = store.remove(parsed.urls)
+
+    def rebuild(name: str) -> tuple[str, bool]:
+        built = build_bundle(get_functionality(name), store, bundles_dir())
+        return built.version, built.checks_passed
+
+    republished = republish_without(bundles_dir(), set(parsed.urls), rebuild)
     result = {"partitions_removed": len(gone), "captures_forgotten": had, "not_registered": len(parsed.urls) - len(gone),
-              "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected]}
+              "rejected": [{"line": n, "text": t, "reason": r} for n, t, r in parsed.rejected],
+              "bundles_republished": republished}
     if args.json:
         print(json.dumps(result))
     else:
         for rejected in result["rejected"]:
             err.print(f"not removed, line {rejected['line']}: {rejected['text']}: {rejected['reason']}", markup=False)
         console.print(f"removed {len(gone)} partitions and the stored pages of {had} URLs "
-                      f"({result['not_registered']} were not registered); rebuild bundles to leave them out")
+                      f"({result['not_registered']} were not registered)")
+        for name, moved in republished.items():
+            console.print(f"  bundle {name}: latest is now {moved['version']}, without them"
+                          + ("" if moved["checks_passed"] else " (published although a blocking check fails: removal wins)"),
+                          markup=False)
     return 0
 
 

@@ -19,6 +19,8 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START: first, RANGE_END: last}
 # Runs log to the instance (the UI shows everything); the console only gets warnings.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# A bundle held back by a blocking check is an expected outcome, said in one line by the caller: no stack trace.
+SILENT = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def instance_from_env() -> dg.DagsterInstance:
@@ -175,6 +177,18 @@ def covering_ranges(positions: list[int], width: int) -> list[tuple[int, int]]:
     return out
 
 
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per failed check of a run: the check, what it says, and the offending details from its metadata."""
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        details = "; ".join(f"{k}: {v.value}" for k, v in evaluation.metadata.items()
+                            if k not in ("expectations",) and v.value not in ([], {}, None, ""))
+        lines.append(f"{evaluation.check_name} failed" + (f" ({details})" if details else ""))
+    return lines
+
+
 def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = None,
                   functionalities: Sequence[str] | None = None,
                   on_bundle: Callable[[str], None] | None = None) -> dict[str, dg.ExecuteInProcessResult]:
@@ -193,7 +207,7 @@ def build_bundles(instance: dg.DagsterInstance, defs: dg.Definitions | None = No
     if not aggregated.success:
         raise RuntimeError(f"the aggregate run {aggregated.run_id} failed; see it in the Dagster UI")
     for name in names:
-        results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=QUIET)
+        results[name] = job.execute_in_process(instance=instance, partition_key=name, raise_on_error=False, run_config=SILENT)
         if on_bundle:
             on_bundle(name)
     if "build_warehouse" in {job.name for job in defs.resolve_all_job_defs()}:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -31,3 +32,25 @@ def list_versions(root: Path, functionality: str) -> list[tuple[str, float]]:
     found = [(p.name, p.stat().st_mtime) for p in folder.iterdir()
              if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and (p / "manifest.json").exists()]
     return sorted(found, key=lambda v: v[1])
+
+
+def member_urls(folder: Path) -> set[str]:
+    """The URLs of a bundle version's rows (every split)."""
+    import pyarrow.parquet as pq
+
+    return {u for part in folder.glob("*/*.parquet") for u in pq.read_table(part, columns=["url"]).column("url").to_pylist()}
+
+
+def republish_without(root: Path, urls: set[str], rebuild: Callable[[str], tuple[str, bool]]) -> dict[str, dict[str, object]]:
+    """After ``urls`` were removed from the store: every functionality whose ``latest`` still serves one of them gets
+    a rebuilt version published at once, even when a blocking check holds it back (removal wins: a page someone asked
+    to remove is never served again). ``rebuild(functionality) -> (version, checks_passed)``. Returns what moved."""
+    moved: dict[str, dict[str, object]] = {}
+    for link in sorted(root.glob("*/latest")) if root.is_dir() else []:
+        name = link.parent.name
+        if not member_urls(link.resolve()) & urls:
+            continue
+        version, passed = rebuild(name)
+        publish(root, name, version)
+        moved[name] = {"version": version, "checks_passed": passed}
+    return moved
