@@ -40,12 +40,17 @@ def test_mine_job_materialises_capture_and_profiles_for_a_batch_of_partitions(si
     assert sorted(instance.get_dynamic_partitions("urls")) == sorted(URLS)
     mats = result.asset_materializations_for_node("page_capture")
     assert sorted(m.partition for m in mats) == sorted(URLS)
-    checks = {c.partition: c for c in result.get_asset_check_evaluations() if c.partition}  # one per page
+    checks = {c.partition: c for c in result.get_asset_check_evaluations() if c.partition and c.check_name == "captured"}
     assert sorted(checks) == sorted(URLS)
     assert not checks["http://lab.test/pdf"].passed and "not HTML" in checks["http://lab.test/pdf"].description
     missing = checks["http://app.test/missing"]
     assert not missing.passed and missing.severity == dg.AssetCheckSeverity.WARN and missing.metadata["status"].value == 404
     assert checks["http://shop.test/"].passed and checks["http://shop.test/"].metadata["capture_id"].value
+    records = {(c.asset_key.path[-1], c.partition): c for c in result.get_asset_check_evaluations()
+               if c.check_name == "record" and c.partition}
+    # A page with no data is a failed check on its profile partitions, never a silent green; good pages cost no event.
+    assert not records[("seo_optimizer", "http://lab.test/pdf")].passed and "not HTML" in records[("seo_optimizer", "http://lab.test/pdf")].description
+    assert ("seo_optimizer", "http://shop.test/") not in records and len({p for _, p in records}) == 1
     store = Store(data / "store")
     for name in ("seo_optimizer", "schema_linker"):
         table = store.read_records(name, URLS)

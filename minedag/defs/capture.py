@@ -1,29 +1,19 @@
 import os
 import socket
-import warnings
 from collections.abc import Iterator
 
 import dagster as dg
 
-# Dagster has no public way to say which materialization a check evaluation logged for one partition of a
-# multi-partition step looks at; without it the UI treats the evaluation as stale. The one private import here.
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData as CheckTarget,
-)
-
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
 from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_backfill_policy, url_partitions
+from minedag.defs.page_checks import PageOutcome, log_page_checks, page_check_spec
 from minedag.defs.resources import BrowserResource, StoreResource
 
 CAPTURE_VERSION = "1"
 # One evaluation per page: a page that could not be captured is a failed check on its own partition in the UI.
-# Partitioned checks are a Dagster preview (1.13); chosen knowingly, so its warning is not repeated at every load.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.PreviewWarning)
-    captured_check = dg.AssetCheckSpec("captured", asset="page_capture", partitions_def=url_partitions,
-                                       description="The page was captured as HTML (not refused, blocked by robots.txt, "
-                                                   "timed out, not HTML...) with a 2xx/3xx status; a failed page says why.")
+captured_check = page_check_spec("captured", "page_capture", "The page was captured as HTML (not refused, blocked by "
+                                 "robots.txt, timed out, not HTML...) with a 2xx/3xx status; a failed page says why.")
 
 
 @dg.asset(
@@ -78,24 +68,19 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
 
 
 def _evaluate_pages(context: dg.AssetExecutionContext, results: list[tuple[PageCapture, str]], kept: dict[str, str]) -> None:
-    """The ``captured`` check of each page, against the materialization this run just wrote for it. A failed
-    re-capture that left the page's good record in place is a warning that says so, not an error."""
-    key = context.asset_key
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[c.url for c, _ in results]), limit=len(results)).records
-    latest = {r.partition_key: r for r in reversed(records)}
+    """The ``captured`` check of each page. A failed re-capture that left the page's good record in place is a
+    warning that says so, not an error."""
+    outcomes = []
     for cap, capture_id in results:
-        record = latest.get(cap.url)
         failed = f"HTTP {cap.status}" if cap.ok else f"[{cap.error_kind}] {cap.error}"
         if cap.url in kept:
             failed = f"re-capture failed ({failed}); the good capture of {kept[cap.url]} stays the page's record"
-        context.log_event(dg.AssetCheckEvaluation(  # an HTTP error page is captured, but no success: a warning
-            asset_key=key, check_name="captured", passed=cap.ok and not cap.http_error, partition=cap.url,
+        outcomes.append(PageOutcome(  # an HTTP error page is captured, but no success: a warning
+            cap.url, passed=cap.ok and not cap.http_error,
             severity=dg.AssetCheckSeverity.WARN if cap.ok or cap.url in kept else dg.AssetCheckSeverity.ERROR,
             description=None if cap.ok and not cap.http_error else failed,
-            metadata=_page_metadata(cap, capture_id) | {"kept_earlier_capture": cap.url in kept},
-            target_materialization_data=CheckTarget(storage_id=record.storage_id, run_id=record.run_id,
-                                                    timestamp=record.timestamp) if record else None))
+            metadata=_page_metadata(cap, capture_id) | {"kept_earlier_capture": cap.url in kept}))
+    log_page_checks(context, context.asset_key, "captured", outcomes)
 
 
 def _page_metadata(cap: PageCapture, capture_id: str) -> dict[str, object]:

@@ -9,6 +9,7 @@ from minedag.attribute_stats import batch_coverage
 from minedag.capture.model import PageCapture
 from minedag.defs.capture import page_capture
 from minedag.defs.metadata import bar, image, md_table, page_values
+from minedag.defs.page_checks import PageOutcome, log_page_checks, page_check_spec
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
 from minedag.defs.resources import StoreResource
 from minedag.errors import SettingError
@@ -97,6 +98,17 @@ def page_values_target(context: dg.AssetExecutionContext, choice: PageValues) ->
     return "observation" if first.has_more or len(first.results) > MATERIALIZATION_UP_TO else "materialization"
 
 
+RECORD_CHECK = "record"
+
+
+def record_check(key: dg.AssetKey) -> dg.AssetCheckSpec:
+    """A page whose record failed (its capture failed, or extraction did) fails this check on its own partition, so a
+    profile partition is never a silent green for a page it has no data of."""
+    return page_check_spec(RECORD_CHECK, key, "The page has a good record of this profile: a failed capture or "
+                           "extraction fails this check on the page's partition, with the reason (only failed pages "
+                           "are evaluated per partition; the run's result counts them).")
+
+
 def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefinition:
     """One asset per profile, computed in one step: each capture is loaded and parsed once for all of them.
 
@@ -107,6 +119,7 @@ def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefiniti
     @dg.multi_asset(
         name="mining_profiles",
         specs=[profile_spec(p) for p in profiles],
+        check_specs=[record_check(key) for key in by_key],
         partitions_def=url_partitions,
         backfill_policy=mining_backfill_policy,
         can_subset=True,
@@ -148,6 +161,14 @@ def build_profile_assets(profiles: Sequence[MiningProfile]) -> dg.AssetsDefiniti
             yield dg.MaterializeResult(asset_key=key, metadata={
                 "batch_records": len(batch), "batch_ok": len(ok), "batch_skipped_unchanged": len(urls) - len(batch),
                 "batch_mean_quality": round(sum(r["quality"] for r in ok) / len(ok), 1) if ok else 0.0})
+            if dg.AssetCheckKey(key, RECORD_CHECK) in context.selected_asset_check_keys:
+                failed = [r for r in batch if not r["ok"]]
+                # Only failed records are evaluated per page (an event each): a good page costs nothing more.
+                log_page_checks(context, key, RECORD_CHECK, [PageOutcome(r["url"], False, description=r["error"] or
+                                                                         "; ".join(r["quality_reasons"]) or "no record")
+                                                             for r in failed])
+                yield dg.AssetCheckResult(asset_key=key, check_name=RECORD_CHECK, passed=not failed,
+                                          description=f"{len(failed)} of {len(batch)} records extracted in this run failed")
 
     return _profiles
 
