@@ -91,7 +91,8 @@ def test_demo_on_a_local_site_then_remove_urls_forgets_a_page_everywhere(tmp_pat
 
     bundles = tmp_path / "data" / "bundles"
     if not (bundles / "seo_optimization" / "latest").exists():  # one site only: its checks may have held it back
-        from minedag.bundles import build_bundle as build, publish
+        from minedag.bundles import build_bundle as build
+        from minedag.bundles import publish
         from minedag.functionalities import get_functionality as functionality
         from minedag.store import Store as TheStore
 

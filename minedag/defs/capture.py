@@ -6,8 +6,8 @@ import dagster as dg
 
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
-from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_backfill_policy, url_partitions
 from minedag.defs.page_checks import PageOutcome, log_page_checks, page_check_spec
+from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_backfill_policy, url_partitions
 from minedag.defs.resources import BrowserResource, StoreResource
 
 CAPTURE_VERSION = "1"
