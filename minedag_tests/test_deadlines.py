@@ -6,7 +6,6 @@ import os
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from minedag.capture.guard import Guard, GuardProxy, HostRules
 from minedag.capture.model import PreviousCapture
 from minedag.capture.politeness import PolitenessRules
 from minedag.urls import UrlPolicy
+from minedag_tests.local_server import HTML, local_server
 
 pytestmark = pytest.mark.slow  # Chromium, Dagster runs, the daemon or a service: `make test-fast` leaves it out
 
@@ -62,37 +62,21 @@ CORPUS = Path(os.environ.get("MINEDAG_CORPUS", Path(__file__).resolve().parents[
 BIG_PAGE = CORPUS / "extruct" / "samples" / "misc" / "opengraph_ns_product_test.html"  # 902 KB, 1,644 links
 
 
-def _serve_file(path: Path) -> tuple[ThreadingHTTPServer, int]:
+def _file_site(path: Path):  # noqa: ANN202 - a context manager yielding the port
+    """``/page...`` answers the file; anything else a robots.txt with a 3 s Crawl-delay."""
     body = path.read_bytes()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802
-            data = body if self.path.startswith("/page") else b"User-agent: *\nCrawl-delay: 3\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8" if self.path.startswith("/page") else "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
+    return local_server(lambda p: (200, HTML, body) if p.startswith("/page")
+                        else (200, "text/plain", b"User-agent: *\nCrawl-delay: 3\n"))
 
 
 def test_a_collector_out_of_time_is_named_and_the_rest_of_the_page_kept(tmp_path):
     page = tmp_path / "page.html"
     page.write_text("<!doctype html><html lang='en'><title>Budget</title><main><h1>Budget</h1>"
                     + "<p>Words on a page whose collectors get no time at all.</p>" * 50 + "</main></html>")
-    server, port = _serve_file(page)
-    try:
+    with _file_site(page) as port:
         options = CaptureOptions(host_rules=f"MAP budget.test 127.0.0.1:{port}", allow_hosts=("budget.test",),
                                  collect_timeout_s=0.001, politeness=PolitenessRules(respect_robots=False))
         (cap,) = capture_urls(["http://budget.test/page"], options)
-    finally:
-        server.shutdown()
     assert cap.ok and "Words on a page" in cap.rendered_html and cap.status == 200  # kept, not failed whole
     assert cap.timing.get("failed:axe") == 1.0  # what ran out is named
     assert any("axe" in c["text"] and "ran out of its" in c["text"] for c in cap.console)
@@ -108,13 +92,12 @@ def test_a_crawl_delay_wait_is_no_part_of_the_capture_budget():
     html = jsonlib.loads(gzip.decompress(body.read_bytes()))["rendered_html"]
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"delay-{os.getpid()}.html"
     tmp.write_text(html)
-    server, port = _serve_file(tmp)
     try:
-        options = CaptureOptions(host_rules=f"MAP slowsite.test 127.0.0.1:{port}", allow_hosts=("slowsite.test",),
-                                 capture_timeout_s=6, axe=False, politeness=PolitenessRules(respect_robots=True))
-        caps = capture_urls([f"http://slowsite.test/page{i}" for i in range(6)], options)
+        with _file_site(tmp) as port:
+            options = CaptureOptions(host_rules=f"MAP slowsite.test 127.0.0.1:{port}", allow_hosts=("slowsite.test",),
+                                     capture_timeout_s=6, axe=False, politeness=PolitenessRules(respect_robots=True))
+            caps = capture_urls([f"http://slowsite.test/page{i}" for i in range(6)], options)
     finally:
-        server.shutdown()
         tmp.unlink(missing_ok=True)
     assert all(c.ok for c in caps), [(c.url, c.error) for c in caps if not c.ok]
     assert max(c.timing.get("politeness_wait_ms", 0) for c in caps) > 6000  # waited longer than the backstop
@@ -128,17 +111,16 @@ def test_a_big_real_page_is_captured_whole_on_a_loaded_machine():
     from minedag.profiles import all_profiles, extract_record
     from minedag.profiles.page import PageView
 
-    server, port = _serve_file(BIG_PAGE)
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True) for _ in range(2)]
     try:
-        options = CaptureOptions(host_rules=f"MAP big.test 127.0.0.1:{port}", allow_hosts=("big.test",),
-                                 politeness=PolitenessRules(respect_robots=False))
-        (cap,) = capture_urls(["http://big.test/page"], options)
+        with _file_site(BIG_PAGE) as port:
+            options = CaptureOptions(host_rules=f"MAP big.test 127.0.0.1:{port}", allow_hosts=("big.test",),
+                                     politeness=PolitenessRules(respect_robots=False))
+            (cap,) = capture_urls(["http://big.test/page"], options)
     finally:
         for process in burners:
             process.kill()
             process.wait()
-        server.shutdown()
     assert cap.ok, cap.error
     assert len(cap.raw_html) > 400_000 and len(cap.links) > 300  # 1,655 hrefs, 346 distinct
     assert not [k for k in cap.timing if k.startswith("failed:")], cap.timing

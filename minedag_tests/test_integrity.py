@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
@@ -16,6 +14,7 @@ from minedag.defs.profiles import mining_profiles
 from minedag.defs.resources import BrowserResource, StoreResource
 from minedag.mining import mine
 from minedag.store import Store
+from minedag_tests.local_server import HTML, local_server
 
 pytestmark = pytest.mark.slow
 
@@ -23,47 +22,27 @@ PAGES = [f"http://flaky.test/post/{i}" for i in range(4)]
 
 
 class FlakyServer:
-    """Articles on 127.0.0.1; paths in ``broken`` answer 503 (or drop the connection when ``drop`` is set)."""
+    """Articles; paths in ``broken`` answer 503, or drop the connection when ``drop`` is set."""
 
     def __init__(self) -> None:
         self.broken: set[str] = set()
         self.drop = False
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                if self.path in outer.broken:
-                    if outer.drop:
-                        self.connection.close()
-                        return
-                    self.send_response(503)
-                    self.send_header("Content-Type", "text/html")
-                    self.end_headers()
-                    self.wfile.write(b"<html><body>down for maintenance</body></html>")
-                    return
-                body = (f"<!doctype html><html lang='en'><head><title>Post {self.path}</title>"
-                        f"<meta name='description' content='A post about {self.path} and what it says.'></head>"
-                        f"<body><main><h1>Post {self.path}</h1>" + "<p>Some words about the topic at hand. </p>" * 40
-                        + "</main></body></html>").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.port = self.server.server_address[1]
+    def __call__(self, path: str) -> tuple[int, str, bytes] | None:
+        if path in self.broken:
+            return None if self.drop else (503, HTML, b"<html><body>down for maintenance</body></html>")
+        return 200, HTML, (f"<!doctype html><html lang='en'><head><title>Post {path}</title>"
+                           f"<meta name='description' content='A post about {path} and what it says.'></head>"
+                           f"<body><main><h1>Post {path}</h1>" + "<p>Some words about the topic at hand. </p>" * 40
+                           + "</main></body></html>").encode()
 
 
 @pytest.fixture()
 def flaky():
     server = FlakyServer()
-    yield server
-    server.server.shutdown()
+    with local_server(server) as port:
+        server.port = port
+        yield server
 
 
 def _defs(flaky: FlakyServer, data) -> dg.Definitions:  # noqa: ANN001 - a Path
@@ -110,36 +89,18 @@ def test_a_good_page_keeps_its_record_when_its_server_fails_later_and_retries_fe
     assert request.tags["dagster/asset_partition_range_start"] == request.tags["dagster/asset_partition_range_end"] == PAGES[2]
 
 
-class ReplacingServer:
+def replacing_pages(dead_port: int) -> dict[str, str]:
     """Pages that replace themselves after ``load``, as ad-block recovery scripts on news sites do."""
-
-    def __init__(self, dead_port: int) -> None:
-        article = ("<!doctype html><html lang='en'><head><title>Landed article</title></head><body><main><h1>Landed</h1>"
-                   + "<p>The article the script moved to, with real words in it. </p>" * 30 + "</main></body></html>")
-        pages = {
-            "/moves": "<!doctype html><html><head><title>Loading</title></head><body><p>wait</p><script>"
-                      "addEventListener('load', () => setTimeout(() => location.replace('/landed'), 20));</script></body></html>",
-            "/landed": article,
-            "/breaks": "<!doctype html><html><head><title>Loading</title></head><body><p>wait</p><script>"
-                       f"addEventListener('load', () => location.replace('http://dead.test:{dead_port}/gone'));</script></body></html>",
-            "/empty": "",
-        }
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                body = pages.get(self.path.split("?")[0], "").encode()
-                self.send_response(200 if self.path.split("?")[0] in pages else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.port = self.server.server_address[1]
+    article = ("<!doctype html><html lang='en'><head><title>Landed article</title></head><body><main><h1>Landed</h1>"
+               + "<p>The article the script moved to, with real words in it. </p>" * 30 + "</main></body></html>")
+    return {
+        "/moves": "<!doctype html><html><head><title>Loading</title></head><body><p>wait</p><script>"
+                  "addEventListener('load', () => setTimeout(() => location.replace('/landed'), 20));</script></body></html>",
+        "/landed": article,
+        "/breaks": "<!doctype html><html><head><title>Loading</title></head><body><p>wait</p><script>"
+                   f"addEventListener('load', () => location.replace('http://dead.test:{dead_port}/gone'));</script></body></html>",
+        "/empty": "",
+    }
 
 
 def test_a_page_that_navigates_after_load_is_recorded_as_where_it_landed_or_fails_as_navigated_away():
@@ -152,14 +113,12 @@ def test_a_page_that_navigates_after_load_is_recorded_as_where_it_landed_or_fail
     closed.bind(("127.0.0.1", 0))
     dead_port = closed.getsockname()[1]
     closed.close()  # nothing listens there now: a navigation to it ends on Chromium's error page
-    server = ReplacingServer(dead_port)
-    try:
-        options = CaptureOptions(host_rules=f"MAP news.test 127.0.0.1:{server.port}, MAP dead.test 127.0.0.1:{dead_port}",
+    pages = replacing_pages(dead_port)
+    with local_server(lambda path: (200, HTML, pages[path].encode()) if path in pages else (404, HTML, b"")) as port:
+        options = CaptureOptions(host_rules=f"MAP news.test 127.0.0.1:{port}, MAP dead.test 127.0.0.1:{dead_port}",
                                  allow_hosts=("news.test", "dead.test"), nav_timeout_s=8, capture_timeout_s=25,
                                  politeness=PolitenessRules(respect_robots=False))
         caps = {c.url: c for c in capture_urls([f"http://news.test/{p}" for p in ("moves", "breaks", "empty")], options)}
-    finally:
-        server.server.shutdown()
     moved = caps["http://news.test/moves"]
     assert moved.ok and moved.final_url == "http://news.test/landed" and moved.status == 200
     assert "Landed article" in moved.rendered_html and "Landed article" in moved.raw_html

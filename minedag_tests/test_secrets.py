@@ -129,27 +129,12 @@ def test_redaction_masks_the_secret_fields_and_nothing_else(tmp_path):
     from minedag.capture.politeness import PolitenessRules
     from minedag.profiles import all_profiles, extract_record
     from minedag.profiles.page import PageView
+    from minedag_tests.local_server import HTML, local_server
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802
-            body = WORDPRESS.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     url = "http://brand.test/2024/05/spring-notes/"
-    try:
-        (cap,) = capture_urls([url], CaptureOptions(host_rules=f"MAP brand.test 127.0.0.1:{server.server_address[1]}",
+    with local_server(lambda path: (200, HTML, WORDPRESS.encode())) as port:
+        (cap,) = capture_urls([url], CaptureOptions(host_rules=f"MAP brand.test 127.0.0.1:{port}",
                                                     allow_hosts=("brand.test",), politeness=PolitenessRules(respect_robots=False)))
-    finally:
-        server.shutdown()
     assert cap.ok and cap.final_url == url
     assert "KeepThisSecret1" not in json.dumps(cap.to_dict())  # the password is masked...
     assert 'href="http://brand.test/2024/05/spring-notes/"' in cap.rendered_html and "Brandwell" in cap.raw_html
