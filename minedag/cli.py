@@ -98,11 +98,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         _print_demo(summary)
-    return 0 if summary["dagster_runs"]["mining_succeeded"] and enough_captured(len(ok), len(urls)) else 1
+    skipped = sum(1 for p in failed if p.error_kind in SKIPPED_KINDS)
+    return 0 if summary["dagster_runs"]["mining_succeeded"] and enough_captured(len(ok), len(urls) - skipped) else 1
 
 
 # Below this share of the URLs asked for captured, `demo`, `mine` and `crawl` exit 1: most of the batch failed.
+# Pages robots.txt or the address policy refused are skipped by design, not failures: they do not count.
 MIN_CAPTURED_SHARE = 0.8
+SKIPPED_KINDS = frozenset({"robots", "refused"})
 
 
 def enough_captured(captured: int, asked: int) -> bool:
@@ -188,8 +191,9 @@ def cmd_mine(args: argparse.Namespace) -> int:
     else:
         print(text)
     captured = sum(o["ok"] for o in out)
-    err.print(f"{captured} of {len(out)} captured")
-    return 0 if enough_captured(captured, len(out)) else 1
+    skipped = sum(1 for cap in captures if cap.error_kind in SKIPPED_KINDS)
+    err.print(f"{captured} of {len(out)} captured" + (f" ({skipped} refused or disallowed by robots.txt)" if skipped else ""))
+    return 0 if enough_captured(captured, len(out) - skipped) else 1
 
 
 def _network_flags(args: argparse.Namespace) -> tuple[tuple[str, ...], str]:

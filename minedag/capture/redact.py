@@ -5,8 +5,8 @@ match something elsewhere (a hidden field holding the page's own path must not m
 
 - Response headers by an allow-list: other headers keep their name (a profile may ask "is there a
   Set-Cookie?") with the value ``[redacted]``.
-- Form fields: the ``value`` of password and hidden inputs (and of inputs whose ``autocomplete`` asks for a
-  password or a one-time code), in the HTML, in every HTML snippet (axe's) and in the DOM snapshot, where the value
+- Form fields: the ``value`` of password inputs, of hidden inputs (6 characters or more, or a name that says
+  token, csrf, key...) and of inputs whose ``autocomplete`` asks for a password or a one-time code, in the HTML, in every HTML snippet (axe's) and in the DOM snapshot, where the value
   a script typed into a field (``inputValue``) is masked too; the ``content`` of CSRF ``<meta>`` tags.
 - URL parameters by name (``minedag.urls.SECRET_PARAMS``, percent-encoded names included), in queries and
   fragments (``#access_token=``), in every string of the capture.
@@ -36,7 +36,9 @@ KEPT_HEADERS = frozenset({
     "vary", "x-content-type-options", "x-frame-options", "x-minedag-guard", "x-robots-tag", "x-xss-protection",
 })
 _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "x-auth-token", "x-csrf-token", "cookie")
-SECRET_INPUT_TYPES = frozenset({"password", "hidden"})
+# A hidden field's value shorter than this ("1", "yes", a post id) is no secret, unless its name says it is one.
+MIN_HIDDEN_SECRET = 6
+SECRET_NAME = re.compile(r"csrf|xsrf|token|nonce|secret|passw|auth|session|sig|key", re.IGNORECASE)
 SECRET_AUTOCOMPLETE = frozenset({"current-password", "new-password", "one-time-code"})
 CSRF_META = frozenset({"csrf-token", "csrf_token", "_csrf", "xsrf-token", "x-csrf-token", "_token", "csrf"})
 
@@ -92,8 +94,8 @@ def _mask_tag(match: re.Match[str]) -> str:
     for attribute in _ATTRIBUTE.finditer(body):
         attributes.setdefault(attribute.group(1).lower(), attribute)  # the first of a repeated name counts, as in HTML
     if element == "input":
-        secret = _value(attributes.get("type")).lower() in SECRET_INPUT_TYPES or (
-            _value(attributes.get("autocomplete")).lower() in SECRET_AUTOCOMPLETE)
+        secret = _secret_field(_value(attributes.get("type")), _value(attributes.get("autocomplete")),
+                               _value(attributes.get("name")), _value(attributes.get("value")))
         target = attributes.get("value") if secret else None
     else:
         secret = _value(attributes.get("name")).lower() in CSRF_META
@@ -105,6 +107,14 @@ def _mask_tag(match: re.Match[str]) -> str:
     offset = match.start(2) - match.start(0)
     whole = match.group(0)
     return whole[: offset + start] + MASK + whole[offset + end:]
+
+
+def _secret_field(kind: str, autocomplete: str, name: str, value: str) -> bool:
+    """A password field, a one-time code, or a hidden field whose value is long enough or whose name says secret."""
+    kind = kind.lower()
+    if kind == "password" or autocomplete.lower() in SECRET_AUTOCOMPLETE:
+        return True
+    return kind == "hidden" and (len(value) >= MIN_HIDDEN_SECRET or bool(SECRET_NAME.search(name)))
 
 
 def _value(attribute: re.Match[str] | None) -> str:
@@ -152,11 +162,12 @@ def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
         where: dict[str, int] = {}
         for i in range(0, len(pairs) - 1, 2):
             where.setdefault(text(pairs[i]).lower(), i + 1)
-        values = {name: text(pairs[i]).strip().lower() for name, i in where.items()}
+        values = {name: text(pairs[i]).strip() for name, i in where.items()}
         if element == "meta":
-            if values.get("name") in CSRF_META and "content" in where:
+            if values.get("name", "").lower() in CSRF_META and "content" in where:
                 slots.append((pairs, where["content"]))
-        elif values.get("type") in SECRET_INPUT_TYPES or values.get("autocomplete") in SECRET_AUTOCOMPLETE:
+        elif _secret_field(values.get("type", ""), values.get("autocomplete", ""), values.get("name", ""),
+                           values.get("value", "")):
             secret_nodes.add(node)
             if "value" in where:
                 slots.append((pairs, where["value"]))
