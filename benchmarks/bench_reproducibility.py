@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
                         process.kill()
                         process.wait()
                 report[f"{mode}_seconds"] = round(seconds, 1)
-                bundles[mode] = {f.name: build_bundle(f, stores[mode], Path(tmp) / mode / "bundles") for f in functionalities()}
+                bundles[mode] = {f.name: build_bundle(f, stores[mode], Path(tmp) / mode / "bundles") for f in functionalities().values()}
             attributes = compare(stores["idle"], stores["burner"], urls)
     finally:
         server.stop()
-    targets = sorted({t for f in functionalities() for t in f.trained_targets})
+    targets = sorted({t for f in functionalities().values() for t in f.trained_targets})
     compared = sum(attributes[t]["pages"] for t in targets)
     same = compared - sum(attributes[t]["differ"] for t in targets)
     report |= {

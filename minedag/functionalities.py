@@ -184,8 +184,8 @@ FUNCTIONALITIES: tuple[Functionality, ...] = (
         # capturing machine's load (volatile): records only.
         required=("performance_optimizer.dom_nodes", "performance_optimizer.requests_by_type",
                   "performance_optimizer.simulated_fcp_ms", "performance_optimizer.simulated_load_ms"),
-        optional=("performance_optimizer.unused_css_bytes", "performance_optimizer.unused_js_bytes",
-                  "performance_optimizer.layer_count", "performance_optimizer.compositing"),
+        optional=("performance_optimizer.unused_css_bytes", "performance_optimizer.layer_count",
+                  "performance_optimizer.compositing"),
         targets=("performance_optimizer.simulated_fcp_ms", "performance_optimizer.simulated_load_ms"),
         min_quality=60, min_coverage=0.9,
         keywords=("performance", "speed", "fast", "slow", "load time", "loading", "page speed", "core web vitals", "web vitals",

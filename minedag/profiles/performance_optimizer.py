@@ -31,6 +31,8 @@ def extract(page: PageView) -> dict[str, Any]:
     requests, sizes = Counter(), Counter()
     for r in cap.network:
         kind = (r.get("type") or "Other").lower()
+        if kind not in STATIC_TYPES:  # a fetch, an XHR, a beacon: when a timer fires depends on the machine
+            continue
         requests[kind] += 1
         sizes[kind] += int(r.get("bytes") or 0)
     requests["total"], sizes["total"] = sum(requests.values()), sum(sizes.values())
@@ -126,13 +128,15 @@ PROFILE = MiningProfile(
         Attribute("simulated_load_ms", pa.float64(), "Load simulated on the same fixed network: the document, then every "
                   "resource it loads by itself (ms). The same on any machine.",
                   derives_from=("page_weight_bytes", "render_blocking_bytes", "bytes_by_type")),
-        Attribute("requests_by_type", pa.string(), "JSON: number of requests per resource type, with a total.",
+        Attribute("requests_by_type", pa.string(), "JSON: requests the page makes by itself (document, styles, scripts, "
+                  "images, fonts, media) per type, with a total; fetches and XHRs, started by timers, are left out.",
                   nested=entries(pa.int64())),
-        Attribute("bytes_by_type", pa.string(), "JSON: transferred bytes per resource type, with a total.",
+        Attribute("bytes_by_type", pa.string(), "JSON: transferred bytes of those requests per type, with a total.",
                   nested=entries(pa.int64())),
         Attribute("render_blocking", pa.list_(pa.string()), "Stylesheets and synchronous scripts in <head> that block first paint."),
         Attribute("unused_css_bytes", pa.int64(), "CSS bytes no rule of which matched during load (CDP rule usage)."),
-        Attribute("unused_js_bytes", pa.int64(), "JavaScript bytes never executed during load (CDP precise coverage)."),
+        Attribute("unused_js_bytes", pa.int64(), "JavaScript bytes never executed by the time the collectors read it (CDP "
+                  "precise coverage): a timer that fired or not moves it.", volatile=True),
         Attribute("dom_nodes", pa.int64(), "Number of elements in the rendered DOM.", required=True),
         Attribute("runtime_metrics", pa.string(), "JSON: CDP Performance.getMetrics (layouts, style recalcs, script time, JS heap, DOM depth).",
                   nested=entries(pa.float64()), volatile=True),

@@ -32,7 +32,7 @@ def test_measured_timings_are_the_navigation_timing_of_the_capture_and_never_neg
 def test_simulated_timings_depend_on_bytes_only_not_on_the_machine():
     """The same page captured on a slow machine (every measured time tripled): the same targets."""
     profile = get_profile("performance_optimizer")
-    assert {a.name for a in profile.attributes if a.volatile} == {"measured_timings", "runtime_metrics"}
+    assert {a.name for a in profile.attributes if a.volatile} == {"measured_timings", "runtime_metrics", "unused_js_bytes"}
     for url in SAMPLE_GOLDENS:
         cap = golden(url)
         slow = dataclasses.replace(cap, navigation_timing={k: v * 3 for k, v in cap.navigation_timing.items()},
