@@ -488,3 +488,14 @@ def test_the_leak_check_ignores_chance_collisions_of_near_unique_inputs():
     derived = rows.assign(page_type=[["article", "listing", "product"][i % 3] for i in range(n)],
                           template=[f"tpl-{i % 3}" for i in range(n)])
     assert inputs_that_predict_a_target(derived, ["template"], ["page_type"]) == ["template -> page_type"]
+
+
+def test_the_card_loads_the_bundle_by_its_version_never_by_latest(tmp_path):
+    """`datasets` caches on the path: a card that said "latest" served the previous version's rows after a publish."""
+    from minedag_tests.goldens import golden_captures
+
+    store = stored_records(golden_captures(), tmp_path / "store")
+    result = build_bundle(get_functionality("seo_optimization"), store, tmp_path / "bundles")
+    card = (result.path / "README.md").read_text()
+    assert f'data_dir="seo_optimization/{result.version}"' in card
+    assert "load_dataset(\"parquet\", data_dir=\".\")" not in card and "/latest" not in card

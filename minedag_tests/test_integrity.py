@@ -128,3 +128,21 @@ def test_a_page_that_navigates_after_load_is_recorded_as_where_it_landed_or_fail
     assert "dead.test" in broken.error
     empty = caps["http://news.test/empty"]
     assert not empty.ok and empty.error_kind == "empty", (empty.error_kind, empty.error)
+
+
+def test_mine_exits_non_zero_and_says_so_first_when_most_pages_failed(tmp_path):
+    """1 of 5 captured is a failure of the batch, not a success with a footnote."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with local_server(lambda path: (200, HTML, b"<!doctype html><title>ok</title><p>fine</p>") if path == "/ok" else None) as port:
+        urls = ["http://one.test/ok", *(f"http://one.test/gone{i}" for i in range(4))]
+        out = subprocess.run([sys.executable, "-m", "minedag.cli", "mine", *urls, "--profile", "seo_optimizer",
+                              "--allow-hosts", "one.test", "--host-rules", f"MAP one.test 127.0.0.1:{port}"],
+                             cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "MINEDAG_DATA": str(tmp_path / "data")})
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "1 of 5 captured" in out.stderr
+    assert sum(r["ok"] for r in json.loads(out.stdout)) == 1
