@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from minedag.urls import InvalidURL, canonical_url
+from minedag.urls import InvalidURL, canonical_url, mask_params
 
 
 @dataclass
@@ -34,8 +34,8 @@ def parse_lines(lines: Iterable[str], start: int = 1) -> UrlList:
             continue
         try:
             url = canonical_url(text)
-        except InvalidURL as exc:
-            out.rejected.append((number, text, str(exc)))
+        except InvalidURL as exc:  # reported in logs and on consoles: never with a secret parameter's value
+            out.rejected.append((number, mask_params(text), mask_params(str(exc))))
             continue
         if url in seen:
             out.duplicates += 1

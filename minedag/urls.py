@@ -12,17 +12,18 @@ import fnmatch
 import hashlib
 import ipaddress
 import os
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import ada_url
 from w3lib.url import canonicalize_url
 
 from minedag.errors import MinedagError
 
-__all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "dropped_params", "site_of", "url_id"]
+__all__ = ["InvalidURL", "SECRET_PARAMS", "UrlPolicy", "address_refusal", "canonical_url", "dropped_params", "mask_params", "site_of", "url_id"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -43,11 +44,34 @@ class InvalidURL(MinedagError, ValueError):
     """A URL that minedag will not mine; the message says why and how to fix it."""
 
 
+MASK = "[redacted]"
+# A URL parameter in any text: its separator, its (maybe percent-encoded) name, its value.
+URL_PARAM = re.compile(r"""([?&;#])([^=&;#\s"'<>\\]{1,100})=([^&#\s"'<>\\]*)""")
+_ENCODED_NAME = re.compile(r"[?&;#][^=&#\s]*%[0-9a-fA-F]{2}[^=&#\s]*=")
+
+
 def secret_params() -> frozenset[str]:
     """The query parameter names treated as secrets (``MINEDAG_SECRET_PARAMS`` overrides the default list)."""
     configured = os.environ.get("MINEDAG_SECRET_PARAMS")
     names = SECRET_PARAMS if configured is None else configured.split(",")
     return frozenset(n.strip().lower() for n in names if n.strip())
+
+
+def mask_params(text: str, params: frozenset[str] | None = None) -> str:
+    """``text`` with the values of secret URL parameters masked (query or fragment, names compared decoded)."""
+    params = secret_params() if params is None else params
+    lowered = text.lower()
+    if not any(name in lowered for name in params) and not _ENCODED_NAME.search(text):
+        return text
+
+    def masked(m: re.Match[str]) -> str:
+        name = m.group(2)
+        name = unquote(name) if "%" in name else name
+        if name.lower() not in params or not m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}={MASK}"
+
+    return URL_PARAM.sub(masked, text)
 
 
 def dropped_params(raw: str) -> list[str]:

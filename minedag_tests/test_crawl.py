@@ -187,3 +187,20 @@ def test_the_crawl_sensor_walks_a_crawl_file_to_the_end_through_mining_runs(tmp_
         mined = {u for u, e in frontier.items() if e["state"] == "mined"}
         assert mined == DEPTH_0_AND_1  # max_depth 1: seeds and sitemap pages, and the pages they link to
         assert set(instance.get_dynamic_partitions("urls")) == mined
+
+
+def test_robots_and_sitemap_fetches_never_route_around_the_guard_by_no_proxy(monkeypatch):
+    """With no_proxy naming loopback, urllib's ProxyHandler would connect straight to a refused address."""
+    from minedag.crawl.sitemaps import fetcher
+    from minedag_tests.local_server import local_server
+
+    hits = []
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost,::1")
+    with local_server(lambda path: hits.append(path) or (200, "text/plain", b"User-agent: *\nDisallow: /")) as port:
+        with fetcher((), "") as sites:  # nothing allowed: 127.0.0.1 is a refused, non-public address
+            sites.robots(f"http://127.0.0.1:{port}")
+            entries = list(sites.sitemap_entries(f"http://127.0.0.1:{port}"))
+        with fetcher(("127.0.0.1",), "") as allowed:  # allowed: it does go through, via the guard
+            assert not allowed.allowed(f"http://127.0.0.1:{port}/x", f"http://127.0.0.1:{port}")
+    assert entries == [] and hits == ["/robots.txt"], hits  # only the allowed fetch reached the listener

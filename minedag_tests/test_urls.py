@@ -48,3 +48,12 @@ def test_url_lines_report_duplicates_and_rejects():
     assert parsed.duplicates == 1
     assert [n for n, _t, _r in parsed.rejected] == [5, 9]
     assert "control character" in parsed.rejected[1][2]
+
+
+def test_a_rejected_url_line_is_reported_without_its_secret_parameters():
+    """The URL sensor's tick log and the CLI print rejected lines: a token in one must not reach them."""
+    from minedag.urlfile import parse_lines
+
+    (rejected,) = parse_lines(["http://bad host.test/?token=LeakMe12345&api%5Fkey=AlsoSecret99#access_token=Frag00"]).rejected
+    assert "LeakMe12345" not in str(rejected) and "AlsoSecret99" not in str(rejected) and "Frag00" not in str(rejected)
+    assert "whitespace" in rejected[2] and "token=[redacted]" in rejected[1]

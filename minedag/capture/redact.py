@@ -24,9 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from minedag.capture.model import PageCapture
-from minedag.urls import secret_params
-
-MASK = "[redacted]"
+from minedag.urls import MASK, URL_PARAM, mask_params, secret_params
 
 KEPT_HEADERS = frozenset({
     "accept-ranges", "access-control-allow-origin", "age", "cache-control", "content-disposition", "content-encoding",
@@ -46,9 +44,6 @@ CSRF_META = frozenset({"csrf-token", "csrf_token", "_csrf", "xsrf-token", "x-csr
 _TAG = re.compile(r"""<(input|meta)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
 # One attribute as HTML tokenises it: a name, then an optional double-, single- or unquoted value.
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
-# A URL parameter in any text: its separator, its (maybe percent-encoded) name, its value.
-_PARAM = re.compile(r"""([?&;#])([^=&;#\s"'<>\\]{1,100})=([^&#\s"'<>\\]*)""")
-_ENCODED_NAME = re.compile(r"[?&;#][^=&#\s]*%[0-9a-fA-F]{2}[^=&#\s]*=")
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.:%~]{12,}")
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _MIN_SECRET = 6  # a credential shorter than this is masked in its header, not searched for elsewhere
@@ -123,22 +118,6 @@ def _value(attribute: re.Match[str] | None) -> str:
     return next((v for v in attribute.groups()[1:] if v is not None), "").strip()
 
 
-def mask_params(text: str, params: frozenset[str]) -> str:
-    """``text`` with the values of secret URL parameters masked (query or fragment, names compared decoded)."""
-    lowered = text.lower()
-    if not any(name in lowered for name in params) and not _ENCODED_NAME.search(text):
-        return text
-
-    def masked(m: re.Match[str]) -> str:
-        name = m.group(2)
-        name = unquote(name) if "%" in name else name
-        if name.lower() not in params or not m.group(3):
-            return m.group(0)
-        return f"{m.group(1)}{m.group(2)}={MASK}"
-
-    return _PARAM.sub(masked, text)
-
-
 def mask_snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A DOMSnapshot (``document`` + ``strings``) without the values of its secret fields (``value`` attributes and
     values typed in by a script, ``inputValue``) and of its CSRF meta tags. A value string that no other node uses is overwritten; one that other
@@ -207,7 +186,7 @@ def _secrets_by_origin(cap: PageCapture, params: frozenset[str]) -> set[str]:
     if params:
         urls = [cap.final_url or "", *(r.get("url") or "" for r in cap.network), *(r.get("url") or "" for r in cap.redirect_chain)]
         for url in urls:
-            for m in _PARAM.finditer(url):
+            for m in URL_PARAM.finditer(url):
                 name = unquote(m.group(2)).lower()
                 if name in params and len(m.group(3)) >= _MIN_SECRET:
                     found.add(m.group(3))

@@ -55,12 +55,27 @@ class _Response(AbstractWebClientSuccessResponse):
         return self._url
 
 
+class _ThroughGuard(urllib.request.BaseHandler):
+    """Sends every request through the guard proxy, whatever ``no_proxy``/``http_proxy`` say (urllib's own
+    ProxyHandler skips the proxy for hosts in ``no_proxy``)."""
+
+    handler_order = 100  # before the handlers that open the connection
+
+    def __init__(self, hostport: str):
+        self.hostport = hostport
+
+    def http_open(self, request: urllib.request.Request) -> None:
+        request.set_proxy(self.hostport, "http")  # https: a CONNECT tunnel through the guard
+
+    https_open = http_open
+
+
 class GuardedClient(AbstractWebClient):
     """Plain HTTP GETs through the guard proxy: refused addresses are errors, never requests."""
 
     def __init__(self, proxy_port: int, user_agent: str, timeout_s: float = 20.0):
-        proxy = f"http://127.0.0.1:{proxy_port}"
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy, "https": proxy}))
+        # No proxy from the environment (an empty ProxyHandler), and `no_proxy` never routes around the guard.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _ThroughGuard(f"127.0.0.1:{proxy_port}"))
         self._agent, self._timeout, self._max = user_agent, timeout_s, MAX_BYTES
 
     def set_max_response_data_length(self, max_response_data_length: int | None) -> None:
