@@ -134,11 +134,41 @@ def site_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+# The special-purpose ranges of IANA's IPv4 and IPv6 Special-Purpose Address Registries that are not globally
+# reachable, plus deprecated ones still routed somewhere (site-local, the 6to4 relay anycast). Refusal is decided by
+# this table first, not by Python's ``is_global`` alone (which calls fec0::/10 global).
+SPECIAL_PURPOSE: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
+    (ipaddress.ip_network(net), name) for net, name in (
+        ("0.0.0.0/8", "this network"), ("10.0.0.0/8", "private-use"), ("100.64.0.0/10", "shared address space (CGN)"),
+        ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private-use"),
+        ("192.0.0.0/24", "IETF protocol assignments"), ("192.0.2.0/24", "documentation (TEST-NET-1)"),
+        ("192.88.99.0/24", "6to4 relay anycast (deprecated)"), ("192.168.0.0/16", "private-use"),
+        ("198.18.0.0/15", "benchmarking"), ("198.51.100.0/24", "documentation (TEST-NET-2)"),
+        ("203.0.113.0/24", "documentation (TEST-NET-3)"), ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
+        ("255.255.255.255/32", "limited broadcast"),
+        ("::/128", "unspecified"), ("::1/128", "loopback"), ("::ffff:0:0/96", "IPv4-mapped"),
+        ("::ffff:0:0:0/96", "IPv4-translated (SIIT)"), ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation"),
+        ("100::/64", "discard-only"), ("2001::/23", "IETF protocol assignments (Teredo, benchmarking, ORCHID)"),
+        ("2001:db8::/32", "documentation"), ("3fff::/20", "documentation"), ("5f00::/16", "segment routing (SRv6) SIDs"),
+        ("fc00::/7", "unique-local"), ("fe80::/10", "link-local"), ("fec0::/10", "site-local (deprecated)"),
+        ("ff00::/8", "multicast"),
+    ))
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: the IPv4 address is what is reached.
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+
+
+def special_purpose(addr: IPAddress) -> str | None:
+    """The name of the special-purpose range ``addr`` is in (IANA registries), or ``None``."""
+    return next((name for net, name in SPECIAL_PURPOSE if addr.version == net.version and addr in net), None)
+
+
 def effective_address(addr: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4, IPv4-compatible), else ``addr``."""
+    """The IPv4 address an IPv6 address stands for (mapped, translated, NAT64, 6to4, IPv4-compatible), else ``addr``."""
     if isinstance(addr, ipaddress.IPv6Address):
         if addr.ipv4_mapped is not None:
             return addr.ipv4_mapped
+        if addr in _IPV4_TRANSLATED:
+            return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
         if addr.sixtofour is not None:
             return addr.sixtofour
         if any(addr in net for net in _NAT64) or (addr in _IPV4_COMPATIBLE and int(addr) > 1):
@@ -154,6 +184,8 @@ def address_refusal(addr: IPAddress) -> str | None:
         return f"{real}{via} is a cloud metadata endpoint"
     if real.is_multicast:
         return f"{real}{via} is a multicast address"
+    if name := special_purpose(real):
+        return f"{real}{via} is a non-public address ({name})"
     if real.is_unspecified or real.is_loopback or not real.is_global:
         return f"{real}{via} is a non-public address"
     return None

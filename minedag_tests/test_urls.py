@@ -1,7 +1,7 @@
 import pytest
 
 from minedag.urlfile import parse_lines
-from minedag.urls import InvalidURL, UrlPolicy, canonical_url
+from minedag.urls import SPECIAL_PURPOSE, InvalidURL, UrlPolicy, canonical_url
 
 
 def test_canonical_url_normalises_case_port_fragment_and_query_order():
@@ -57,3 +57,28 @@ def test_a_rejected_url_line_is_reported_without_its_secret_parameters():
     (rejected,) = parse_lines(["http://bad host.test/?token=LeakMe12345&api%5Fkey=AlsoSecret99#access_token=Frag00"]).rejected
     assert "LeakMe12345" not in str(rejected) and "AlsoSecret99" not in str(rejected) and "Frag00" not in str(rejected)
     assert "whitespace" in rejected[2] and "token=[redacted]" in rejected[1]
+
+
+@pytest.mark.parametrize(("network", "name"), [(str(net), name) for net, name in SPECIAL_PURPOSE])
+def test_every_special_purpose_range_is_refused(network, name):
+    """Each entry of the table, at its first and last address (Python's is_global calls fec0::/10 global)."""
+    import ipaddress
+
+    from minedag.urls import address_refusal
+
+    net = ipaddress.ip_network(network)
+    for addr in (net.network_address + (1 if net.num_addresses > 1 else 0), net.broadcast_address):
+        assert address_refusal(addr) is not None, (addr, name)
+
+
+def test_site_local_and_ipv4_translated_addresses_are_refused_and_public_ones_are_not():
+    import ipaddress
+
+    from minedag.urls import UrlPolicy, address_refusal
+
+    assert "site-local" in address_refusal(ipaddress.ip_address("fec0::1"))
+    assert "10.0.0.1" in address_refusal(ipaddress.ip_address("::ffff:0:a00:1"))  # IPv4-translated 10.0.0.1
+    assert address_refusal(ipaddress.ip_address("::ffff:0:808:808")) is None  # IPv4-translated 8.8.8.8: public
+    assert address_refusal(ipaddress.ip_address("2606:4700::1")) is None
+    with pytest.raises(InvalidURL, match="site-local"):
+        UrlPolicy().check("http://[fec0::1]:8080/x")
