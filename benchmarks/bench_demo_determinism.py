@@ -41,15 +41,17 @@ def demo(home: Path, burners: int) -> dict[str, Any]:
     published = {}
     for name, bundle in sorted(summary["bundles"].items()):
         version = bundle["latest"]
-        rows = hashlib.sha256()
+        cells: dict[str, str] = {}  # "url column" -> hash of the cell
         if version:
             folder = home / "data" / "bundles" / name / version
-            for split in ("train", "validation", "test"):
-                for part in sorted((folder / split).glob("*.parquet")) if (folder / split).is_dir() else []:
-                    table = pq.read_table(part)
-                    table = table.drop_columns([c for c in ("captured_at",) if c in table.column_names])
-                    rows.update(json.dumps(table.to_pylist(), sort_keys=True, default=str).encode())
-        published[name] = {"version": version, "rows": rows.hexdigest()[:16] if version else None}
+            for part in sorted(folder.glob("*/*.parquet")):
+                for row in pq.read_table(part).to_pylist():
+                    for column, value in row.items():
+                        if column != "captured_at":
+                            text = json.dumps(value, sort_keys=True, default=repr).encode()
+                            cells[f"{row['url']} {column}"] = hashlib.sha256(text).hexdigest()[:12]
+        rows = hashlib.sha256(json.dumps(sorted(cells.items())).encode()).hexdigest()[:16]
+        published[name] = {"version": version, "rows": rows if version else None, "cells": cells}
     return {"burners": burners, "seconds": round(time.perf_counter() - started, 1), "exit": out.returncode,
             "captured": summary["captured"], "urls": summary["urls"],
             "not_published": summary["dagster_runs"]["bundles_not_published"], "published": published,
@@ -73,13 +75,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"tracebacks on stderr: {r['stderr_tracebacks']}", flush=True)
     first = runs[0]["published"]
     same = all(r["published"] == first for r in runs) and all(not r["not_published"] for r in runs)
+    differing = {f"run {i + 1} {name}": sorted(k for k in set(b["cells"]) | set(first[name]["cells"])
+                                               if b["cells"].get(k) != first[name]["cells"].get(k))[:10]
+                 for i, r in enumerate(runs) for name, b in r["published"].items() if b["rows"] != first[name]["rows"]}
     if args.json:
-        print(json.dumps({"runs": runs, "identical": same}, indent=2))
+        for r in runs:
+            for b in r["published"].values():
+                b.pop("cells")
+        print(json.dumps({"runs": runs, "identical": same, "cells_that_differ_from_run_1": differing}, indent=2))
     else:
         for name in first:
             versions = {r["published"][name]["version"] for r in runs}
             rows = {r["published"][name]["rows"] for r in runs}
             print(f"  {name:32s} versions {sorted(map(str, versions))}  member rows {'identical' if len(rows) == 1 else 'DIFFER'}")
+        for where, keys in differing.items():
+            print(f"  {where}: differs from run 1 in " + ", ".join(keys))
         print("every run published the same bundles, versions and rows" if same else "RUNS DIFFER")
     return 0 if same else 1
 
