@@ -76,7 +76,10 @@ def bundle_frame(functionality: Functionality, store: Store, urls: list[str] | N
     # A page without a record of one of the profiles (never extracted, or its batch file was quarantined) is a
     # hole: it is excluded with that reason, never a crash and never a half-filled row.
     holes = pd.DataFrame({n: frame[f"{n}:ok"].isna() for n in types})
-    frame["missing_records"] = holes.apply(lambda row: ", ".join(n for n in types if row[n]), axis=1) if len(frame) else ""
+    frame["missing_records"] = ""
+    gaps = holes.any(axis=1)  # few rows, if any: joined one by one
+    frame.loc[gaps, "missing_records"] = [", ".join(n for n, hole in zip(types, row, strict=True) if hole)
+                                          for row in holes[gaps].itertuples(index=False)]
     frame["ok"] = frame[[f"{n}:ok" for n in types]].fillna(False).astype(bool).all(axis=1)
     frame["quality"] = frame[[f"{n}:quality" for n in types]].fillna(0).min(axis=1).astype("int64")
     frame["error"] = frame[[f"{n}:error" for n in types]].bfill(axis=1).iloc[:, 0]
