@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -35,7 +37,7 @@ def parse_lines(lines: Iterable[str], start: int = 1) -> UrlList:
         try:
             url = canonical_url(text)
         except InvalidURL as exc:  # reported in logs and on consoles: never with a secret parameter's value
-            out.rejected.append((number, mask_params(text), mask_params(str(exc))))
+            out.rejected.append((number, mask_params(text)[:500], mask_params(str(exc))))
             continue
         if url in seen:
             out.duplicates += 1
@@ -58,18 +60,24 @@ def read_url_file(path: str | Path) -> UrlList:
         return parse_lines(handle)
 
 
+MAX_LINE_BYTES = 16_384  # a longer line holds no URL (see ``MAX_URL_LENGTH``): skipped whole, never waited on
+UNKNOWN_WRITERS_SETTLED_S = 600.0  # where writers cannot be seen (no lease), an unfinished line waits this long
+
+
 @dataclass(frozen=True)
 class FilePosition:
     """How far a watched URL file has been read: which file (device, inode), the byte offset of the next unread
-    line, its line number, and a fingerprint of the bytes before it (a file rewritten in place is read again)."""
+    line, its line number, a fingerprint of the bytes before it (a file rewritten in place is read again), and
+    whether the reader is inside an over-long line it skips."""
 
     device: int = 0
     inode: int = 0
     offset: int = 0
     line: int = 0
     fingerprint: str = ""
+    skipping: bool = False
 
-    def to_json(self) -> dict[str, int | str]:
+    def to_json(self) -> dict[str, int | str | bool]:
         return dataclasses.asdict(self)
 
     @classmethod
@@ -77,12 +85,24 @@ class FilePosition:
         return cls(**data) if isinstance(data, dict) else cls()  # an older cursor (a line count) reads again
 
 
-def read_new_lines(path: Path, position: FilePosition, max_lines: int, settled_s: float = 60.0
-                   ) -> tuple[list[str], int, FilePosition]:
-    """Complete lines added to ``path`` since ``position``: ``(lines, first line number, new position)``.
+@dataclass
+class NewLines:
+    """Lines added to a watched file since a position: ``lines`` numbered from ``first`` (a skipped line stays as an
+    empty string, so numbers hold), ``skipped`` as (line number, reason), and the position after them."""
 
-    A line still being written (no newline yet) waits for the next read, unless the file has not changed for
-    ``settled_s`` seconds. A file replaced (another inode) or rewritten (the bytes already read changed) is read
+    lines: list[str]
+    first: int
+    position: FilePosition
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_new_lines(path: Path, position: FilePosition, max_lines: int, settled_s: float = 5.0) -> NewLines:
+    """The complete lines added to ``path`` since ``position``, at most ``max_lines``.
+
+    A last line without its newline is taken only once the file is closed for good: no process holds it open for
+    writing (a Linux read lease says so) and it has not changed for ``settled_s`` seconds; a writer paused
+    mid-line never has half a URL registered. A line over ``MAX_LINE_BYTES`` is skipped with a reason and never
+    blocks the lines after it. A file replaced (another inode) or rewritten (the bytes already read changed) is read
     from its start; callers drop URLs they already know, so each new URL is taken exactly once.
     """
     with path.open("rb") as handle:
@@ -91,17 +111,52 @@ def read_new_lines(path: Path, position: FilePosition, max_lines: int, settled_s
         if not same_file or _fingerprint(handle, position.offset) != position.fingerprint:
             position = FilePosition(stat.st_dev, stat.st_ino)
         handle.seek(position.offset)
-        data = handle.read(max_lines * 2100)  # URLs are at most ~2,000 characters
-        complete = data[: data.rfind(b"\n") + 1]
-        settled = time.time() - stat.st_mtime > settled_s and handle.tell() >= stat.st_size
-        if settled and len(complete) < len(data) and data.count(b"\n") < max_lines:
-            complete = data
-        raw = complete.splitlines(keepends=True)[:max_lines]
-        taken = sum(map(len, raw))
-        offset = position.offset + taken
-        lines = [line.decode("utf-8", errors="replace") for line in raw]
-        new = FilePosition(stat.st_dev, stat.st_ino, offset, position.line + len(lines), _fingerprint(handle, offset))
-    return lines, position.line + 1, new
+        number, skipping = position.line, position.skipping
+        out = NewLines([], number + 1, position)
+        if skipping:  # the rest of an over-long line, up to its newline
+            skipping = not _skip_line(handle)
+            number += not skipping
+            out.first = number + 1
+        while not skipping and len(out.lines) < max_lines:
+            start = handle.tell()
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                out.skipped.append((number + 1, f"a line of over {MAX_LINE_BYTES:,} bytes, skipped (no URL is that long)"))
+                out.lines.append("")
+                skipping = not _skip_line(handle)
+                number += not skipping
+                continue
+            if not raw.endswith(b"\n") and not _closed_for_good(handle, stat, settled_s):
+                handle.seek(start)  # still being written: read again on the next call
+                break
+            number += 1
+            out.lines.append(raw.decode("utf-8", errors="replace"))
+        offset = handle.tell()
+        out.position = FilePosition(stat.st_dev, stat.st_ino, offset, number, _fingerprint(handle, offset), skipping)
+    return out
+
+
+def _skip_line(handle: BinaryIO) -> bool:
+    """Read past the next newline; ``False`` if the file ends first (the line goes on being skipped later)."""
+    while chunk := handle.readline(1 << 20):
+        if chunk.endswith(b"\n"):
+            return True
+    return False
+
+
+def _closed_for_good(handle: BinaryIO, stat: os.stat_result, settled_s: float) -> bool:
+    """No writer holds the file open (a read lease is refused while one does) and it is ``settled_s`` old."""
+    age = time.time() - stat.st_mtime
+    if age < settled_s:
+        return False
+    try:
+        fcntl.fcntl(handle.fileno(), fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return exc.errno not in (errno.EAGAIN, errno.EBUSY) and age > UNKNOWN_WRITERS_SETTLED_S
+    fcntl.fcntl(handle.fileno(), fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    return True
 
 
 def _fingerprint(handle: BinaryIO, offset: int) -> str:

@@ -45,6 +45,7 @@ class InvalidURL(MinedagError, ValueError):
 
 
 MASK = "[redacted]"
+MAX_URL_LENGTH = 8_192  # longer is never a page address (Chromium refuses 2 MB; servers answer 414 far earlier)
 # A URL parameter in any text: its separator, its (maybe percent-encoded) name, its value.
 URL_PARAM = re.compile(r"""([?&;#])([^=&;#\s"'<>\\]{1,100})=([^&#\s"'<>\\]*)""")
 _ENCODED_NAME = re.compile(r"[?&;#][^=&#\s]*%[0-9a-fA-F]{2}[^=&#\s]*=")
@@ -97,6 +98,9 @@ def canonical_url(raw: str) -> str:
     text = (raw or "").strip()
     if not text:
         raise InvalidURL("empty URL: give an absolute http(s) URL such as 'https://example.com/'")
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL of {len(text):,} characters starting {mask_params(text[:60])!r}: over the "
+                         f"{MAX_URL_LENGTH:,}-character limit (sitemaps allow 2,048), not mined")
     if any(ch.isspace() for ch in text):
         raise InvalidURL(f"URL contains whitespace: {text!r}; percent-encode spaces as %20")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):

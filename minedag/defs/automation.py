@@ -33,11 +33,13 @@ def url_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg
     for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
         if budget <= 0:
             break
-        lines, first, position = read_new_lines(path, FilePosition.from_json(cursor.get(path.name)), budget)
-        new_cursor[path.name] = position.to_json()
+        read = read_new_lines(path, FilePosition.from_json(cursor.get(path.name)), budget)
+        new_cursor[path.name] = read.position.to_json()
+        lines = read.lines
         if not lines:
             continue
-        parsed = parse_lines(lines, start=first)
+        parsed = parse_lines(lines, start=read.first)
+        parsed.rejected.extend((n, "", reason) for n, reason in read.skipped)
         new = [u for u in parsed.urls if u not in known]
         known.update(new)
         fresh.extend(new)
