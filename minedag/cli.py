@@ -413,26 +413,26 @@ def cmd_remove_urls(args: argparse.Namespace) -> int:
 
 def cmd_campaign(args: argparse.Namespace) -> int:
     """Campaigns, your own attributes in YAML: new, validate, show, run (through Dagster), suggest, schema."""
-    from minedag.campaigns import CampaignError, json_schema, load_all, load_campaign
+    from rich.markup import escape
+
+    from minedag.campaigns import campaign_files, json_schema, load_campaign, scan
     from minedag.settings import campaigns_dir
 
     folder = campaigns_dir()
     if args.action == "schema":
         print(json.dumps(json_schema(), indent=2))
         return 0
-    if args.action == "validate":
-        files = [Path(f) for f in args.names] or sorted(folder.glob("*.yaml"))
-        problems = {}
-        for path in files:
-            try:
-                load_campaign(path)
-            except CampaignError as exc:
-                problems[str(path)] = str(exc)
+    if args.action == "validate":  # exactly the checks loading the definitions runs (``scan``)
+        given = [Path(f).resolve() for f in args.names]
+        files = given or [p.resolve() for p in campaign_files(folder)]
+        found = scan([*(p.resolve() for p in campaign_files(folder) if p.resolve() not in given), *given])
+        problems = {str(p): found.problems[p] for p in files if p in found.problems}
         if args.json:
             print(json.dumps({"files": [str(f) for f in files], "problems": problems}))
         else:
             for path in files:
-                console.print(f"[red]invalid[/] {problems[str(path)]}" if str(path) in problems else f"[green]valid[/] {path}")
+                console.print(f"[red]disabled[/] {escape(problems[str(path)])}" if str(path) in problems
+                              else f"[green]valid[/] {escape(str(path))}")
         return 1 if problems else 0
     if not args.names:
         raise UsageError(f"`minedag campaign {args.action}` needs a campaign name, e.g. product_price")
@@ -440,11 +440,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     path = folder / f"{name}.yaml"
     if args.action == "new":
         return _new_campaign(path, name)
-    try:
-        campaign = load_campaign(path)
-    except CampaignError as exc:
-        raise UsageError(str(exc)) from None
-    load_all(folder)  # the other files must load too, or Dagster will not
+    found = scan(campaign_files(folder))
+    if path in found.problems or not path.is_file():
+        raise UsageError(found.problems.get(path) or f"{path}: file not found; `minedag campaign new {name}` writes one")
+    campaign = load_campaign(path)  # it passed every check of ``scan``
     if args.action == "run":
         return _run_campaign(campaign, args)
     if args.action == "suggest":
@@ -455,14 +454,14 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 def _new_campaign(path: Path, name: str) -> int:
     if path.exists():
         raise UsageError(f"{path} exists; edit it, or choose another name")
-    from minedag.agents.tools import CreateMiningCampaign, create_mining_campaign
     from minedag.campaigns import Campaign
+    from minedag.campaigns.model import write_campaign
 
     template = Campaign(name=name, description=f"{name.replace('_', ' ')} (describe what this campaign mines)", attributes=[{
         "name": "title", "type": "string", "description": "The page's main heading.",
         "selectors": [{"css": "h1"}, {"css": "title"}]}])
-    out = create_mining_campaign(CreateMiningCampaign(campaign=template))
-    console.print(f"wrote {out['path']}: edit its attributes, then `minedag campaign validate` and `minedag campaign run {name}`")
+    write_campaign(path, template)
+    console.print(f"wrote {path}: edit its attributes, then `minedag campaign validate` and `minedag campaign run {name}`")
     return 0
 
 
@@ -913,8 +912,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (UsageError, KeyError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (MinedagError, KeyError, FileNotFoundError) as exc:  # a user's mistake: the message says the fix
+        from rich.markup import escape
+
+        err.print(f"[red]error:[/] {escape(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))}")
         return 2
 
 

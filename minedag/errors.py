@@ -9,7 +9,8 @@ class MinedagError(Exception):
       and ``CrawlError`` (a YAML file: file, line and fix), ``ProfileSpecError`` (a profile's spec), ``QueryError``
       (SQL), ``DiscoveryError`` (a prompt), ``LeakingConfiguration`` (a functionality whose inputs leak a target),
       ``Mismatch`` (a value that does not fit its bundle column), ``UsageError`` (the command line), ``SettingError``
-      (an environment variable minedag reads);
+      (an environment variable minedag reads), ``BudgetExceeded`` (a user regex or selector over its budget),
+      ``ToolFailure`` (an agent's tool call: reason and fix);
     - the environment: ``ChromiumNotFound``, ``PostgresUnreachable`` (``RuntimeError``), ``Refusal`` (the network
       guard will not open a connection), ``CorruptFile`` (a store file was quarantined);
     - quality: ``BelowFloor`` (``AssertionError``: an accuracy score under its pinned floor).

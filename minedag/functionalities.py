@@ -312,24 +312,15 @@ def builtin_functionalities() -> tuple[Functionality, ...]:
 
 
 def functionalities() -> dict[str, Functionality]:
-    """The built-in functionalities (``builtin_functionalities``), then those campaign files declare (``bundle:``).
-
-    Raises:
-        CampaignError: a campaign's bundle names an attribute that does not exist, or a built-in's name.
-    """
+    """The built-in functionalities (``builtin_functionalities``), then those the campaign files that load declare
+    (``bundle:``); a campaign that does not load is disabled alone (``minedag.campaigns.scan`` says why)."""
     from minedag.campaigns import load_all
     from minedag.settings import campaigns_dir
 
     registry = {f.name: f for f in builtin_functionalities()}
     for campaign in load_all(campaigns_dir()):
         if campaign.bundle is not None:
-            f = campaign_functionality(campaign)
-            if f.name in registry:
-                from minedag.campaigns import CampaignError
-
-                raise CampaignError(f"campaign {campaign.name}: its bundle would be named {f.name!r}, a built-in functionality; "
-                                    "rename the campaign")
-            registry[f.name] = f
+            registry[campaign.name] = campaign_functionality(campaign)
     return registry
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +32,8 @@ def load_model(path: str | Path, model: type[Model], defaults: dict[str, Any] | 
         data, root = yaml.safe_load(text), yaml.compose(text)
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigFileError(f"{path}: nested too deeply to be a minedag file; flatten it") from None
     if not isinstance(data, dict):
         raise ConfigFileError(f"{path}: expected a mapping of keys to values at the top level")
     try:
@@ -62,11 +63,3 @@ def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
         else:
             break
     return line
-
-
-def compiled(pattern: str) -> re.Pattern[str]:
-    """``pattern`` compiled; ``ValueError`` naming it and why not (pydantic reports it against the field)."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None

@@ -4,12 +4,13 @@ functions as the exported tool schemas. Needs the ``agents`` extra (``pip instal
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from minedag.agents.tools import TOOLS, call
+from minedag.agents.tools import TOOLS, ToolFailure, call
 
 
 def build_server(log: Path | None = None) -> Any:
@@ -27,7 +28,12 @@ def _flat(name: str, model: type[BaseModel], log: Path | None) -> Any:
     """A function whose parameters are ``model``'s fields, so the MCP tool's input schema is the model's."""
 
     def run(**arguments: Any) -> dict[str, Any]:
-        return call(name, model.model_validate(arguments).model_dump(mode="json"), log)
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        try:
+            return call(name, model.model_validate(arguments).model_dump(mode="json"), log)
+        except ToolFailure as exc:  # an is_error tool result whose text is {"error": {"reason", "fix"}}
+            raise ToolError(json.dumps(exc.as_dict())) from None
 
     parameters = [inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY, annotation=info.annotation,
                                     default=inspect.Parameter.empty if info.is_required() else info.get_default(call_default_factory=True))

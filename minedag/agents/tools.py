@@ -15,10 +15,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from minedag.campaigns.model import Campaign, CampaignAttribute
+from minedag.campaigns.model import Campaign, CampaignAttribute, write_campaign
+from minedag.errors import MinedagError
+
+AGENT_MARK = "# written by minedag's createMiningCampaign tool: a file without this first line is never replaced by a tool\n"
+
+
+class ToolFailure(MinedagError, ValueError):
+    """A tool call that cannot succeed as made: ``reason`` and ``fix``, returned to the agent as its tool result."""
+
+    def __init__(self, reason: str, fix: str):
+        super().__init__(f"{reason}; fix: {fix}")
+        self.reason, self.fix = reason, fix
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": {"reason": self.reason, "fix": self.fix}}
 
 
 class DiscoverAttributes(BaseModel):
@@ -82,17 +95,25 @@ def mine_attribute(args: MineAttribute) -> dict[str, Any]:
 
 
 def create_mining_campaign(args: CreateMiningCampaign) -> dict[str, Any]:
-    from minedag.settings import campaigns_dir
+    from minedag.campaigns import campaign_files, problem, scan
+    from minedag.settings import campaigns_dir, data_dir
 
-    path = campaigns_dir() / f"{args.campaign.name}.yaml"
+    folder, campaign = campaigns_dir(), args.campaign
+    path = folder / f"{campaign.name}.yaml"
     if path.exists() and not args.overwrite:
-        raise ValueError(f"campaign {args.campaign.name!r} exists ({path}); pass overwrite=true to replace it")
-    from minedag.store import atomic_write
-
-    text = yaml.safe_dump(args.campaign.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
-    atomic_write(path, text.encode())
-    return {"path": str(path), "name": args.campaign.name, "version": args.campaign.version,
-            "asset": f"campaigns/{args.campaign.name}"}
+        raise ToolFailure(f"campaign {campaign.name!r} exists ({path})", "pass overwrite=true to replace it, or choose another name")
+    if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(AGENT_MARK):
+        raise ToolFailure(f"{path} was written by a person or ships with minedag: a tool call never replaces it",
+                          "choose another campaign name")
+    for source in campaign.sources:
+        if source.file is not None and not (folder / source.file).resolve().is_relative_to(data_dir()):
+            raise ToolFailure(f"source file {source.file!r} is outside the data root {data_dir()}",
+                              f"put the URL file under {data_dir() / 'urls'} and name it by that path")
+    others = scan(p for p in campaign_files(folder) if p != path).campaigns
+    if (why := problem(campaign, others)) is not None:
+        raise ToolFailure(f"campaign {campaign.name!r} would not load: {why}", "change the campaign as the reason says")
+    write_campaign(path, campaign, AGENT_MARK)
+    return {"path": str(path), "name": campaign.name, "version": campaign.version, "asset": f"campaigns/{campaign.name}"}
 
 
 def optimize_mining_config(args: OptimizeMiningConfig) -> dict[str, Any]:
@@ -172,21 +193,34 @@ def export(fmt: Literal["openai", "anthropic", "mcp"]) -> list[dict[str, Any]]:
 
 def call(name: str, arguments: dict[str, Any], log: Path | None = None) -> dict[str, Any]:
     """Validate ``arguments`` for tool ``name`` and run it; with ``log``, append the exchange as a chat-format
-    fine-tuning example (the call, the config it carried, the outcome)."""
+    fine-tuning example (the call, the config it carried, the outcome).
+
+    Raises:
+        ToolFailure: the reason and the fix, for the agent to read.
+    """
     model, function = TOOLS[name]
     started = time.time()
+    result, error = None, None
     try:
-        result, error = function(model.model_validate(arguments)), None
-    except Exception as exc:  # the agent gets the reason; the log keeps it  # noqa: BLE001
-        result, error = None, f"{type(exc).__name__}: {exc}"
+        result = function(model.model_validate(arguments))
+    except ToolFailure as exc:
+        error = exc
+    except ValidationError as exc:
+        error = ToolFailure("; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()),
+                           "send arguments that match the tool's input schema (`minedag tools export`)")
+    except (MinedagError, ValueError, OSError) as exc:
+        error = ToolFailure(f"{type(exc).__name__}: {exc}", "change what the reason names and call the tool again")
+    except Exception as exc:  # a bug of minedag's: the agent still gets the reason; the log keeps it  # noqa: BLE001
+        error = ToolFailure(f"unexpected {type(exc).__name__}: {exc}", "report it; the call cannot succeed as it is")
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         example = {"messages": [
             {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]},
-            {"role": "tool", "name": name, "content": json.dumps(result if error is None else {"error": error}, default=str)},
+            {"role": "tool", "name": name, "content": json.dumps(result if error is None else error.as_dict(), default=str)},
         ], "outcome": "ok" if error is None else "error", "seconds": round(time.time() - started, 3)}
         with log.open("a") as handle:
             handle.write(json.dumps(example, default=str) + "\n")
     if error is not None:
-        raise ValueError(error)
+        raise error
+    assert result is not None
     return result

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
@@ -169,7 +171,7 @@ def build_bundle(functionality: Functionality, store: Store, root: Path, urls: l
     manifest = _manifest(functionality, frame, members, excluded, version, store, min_confidence, texts)
     manifest["checks"] = [asdict(c) for c in check_bundle(functionality, frame, members, splits)]
     root.joinpath(functionality.name).mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root / functionality.name, prefix=f".{version}."))
+    tmp = Path(tempfile.mkdtemp(dir=root / functionality.name, prefix=f".{version}.{_builder()}."))
     try:
         _write(tmp, functionality, members, excluded, manifest, store)
         tmp.chmod(0o755)
@@ -183,11 +185,12 @@ def build_bundle(functionality: Functionality, store: Store, root: Path, urls: l
 
 def remove_abandoned(folder: Path, older_than_s: float = 3600.0) -> list[str]:
     """Delete what a killed build or publish left in ``folder``: ``.<version>.*`` folders and ``.latest.*`` links
-    older than ``older_than_s`` (a build in progress elsewhere is younger). Returns their names."""
+    of a builder process of this host that is gone, or older than ``older_than_s`` (a build in progress on another
+    host is younger). Returns their names."""
     removed = []
     for path in folder.glob(".*"):
         try:
-            if time.time() - path.lstat().st_mtime < older_than_s:
+            if not _builder_gone(path.name) and time.time() - path.lstat().st_mtime < older_than_s:
                 continue
             if path.is_symlink() or path.is_file():
                 path.unlink()
@@ -197,6 +200,26 @@ def remove_abandoned(folder: Path, older_than_s: float = 3600.0) -> list[str]:
             continue
         removed.append(path.name)
     return removed
+
+
+def _builder() -> str:
+    """This process, as ``<host>-<pid>`` (no dots): written into its temporary folders' names."""
+    return f"{socket.gethostname().replace('.', '_')}-{os.getpid()}"
+
+
+def _builder_gone(name: str) -> bool:
+    """``name`` (``.<version>.<host>-<pid>.<random>``) was made by a process of this host that no longer runs."""
+    parts = name.rsplit(".", 2)
+    host, _, pid = (parts[1] if len(parts) == 3 else "").rpartition("-")
+    if host != socket.gethostname().replace(".", "_") or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _main_texts(store: Store, frame: pd.DataFrame, f: Functionality) -> dict[str, str | None]:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import pyarrow as pa
 
 from minedag.campaigns.model import Campaign, CampaignAttribute, Selector
+from minedag.patterns import Selections, search
 from minedag.profiles.page import PageView
 from minedag.profiles.spec import BASE_COLUMNS, Attribute, MiningProfile
 
@@ -68,9 +69,7 @@ def as_profile(campaign: Campaign) -> MiningProfile:
 def extract(campaign: Campaign, view: PageView, fast_track: dict[str, int] | None = None) -> dict[str, Found]:
     """Every attribute of ``campaign`` on the page ``view`` shows. ``fast_track`` names, per attribute, a selector
     learned to be reliable on this site: it is tried alone first, and the others only if it fails."""
-    from parsel import Selector as Page
-
-    page = Page(text=view.capture.rendered_html or view.capture.raw_html or "<html></html>")
+    page = Selections(view.capture.rendered_html or view.capture.raw_html or "<html></html>")
     declared = _Declared(view)
     return {a.name: find(a, declared, page, (fast_track or {}).get(a.name)) for a in campaign.attributes}
 
@@ -98,20 +97,20 @@ def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: int | N
     declared = None
     if attribute.schema_org:
         pairs = list(schema_org_values(view.data, attribute.schema_org))
-        declared = _first_valid(attribute, [v for v, _ in pairs], view.url, problems, f"schema_org:{attribute.schema_org}")
+        declared = first_valid(attribute, [v for v, _ in pairs], view.url, problems, f"schema_org:{attribute.schema_org}")
         if declared is not None and attribute.type == "currency" and not attribute.multiple:
             declared.value["currency"] = declared.value["currency"] or pairs[0][1]  # the item's priceCurrency
     tried: dict[int, bool] = {}
     picked, strategy = None, "all"
     if fast is not None and fast < len(attribute.selectors):
-        picked = _first_valid(attribute, list(select(attribute.selectors[fast], page)), view.url, problems, f"selector:{fast}")
+        picked = first_valid(attribute, selected(attribute.selectors[fast], page, problems), view.url, problems, f"selector:{fast}")
         tried[fast] = picked is not None
         strategy = "fast-track" if picked is not None else "fast-track missed"
     if picked is None:
         for index, selector in enumerate(attribute.selectors):  # every fallback, so each one's record stays honest
             if index in tried:
                 continue
-            found = _first_valid(attribute, list(select(selector, page)), view.url, problems, f"selector:{index}")
+            found = first_valid(attribute, selected(selector, page, problems), view.url, problems, f"selector:{index}")
             tried[index] = found is not None
             picked = picked or found
     if declared is None and picked is None:
@@ -124,6 +123,15 @@ def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: int | N
     return Found(chosen.value, chosen.source, None, disagreement, tried, strategy)
 
 
+def selected(selector: Selector, page: Selections, problems: list[str]) -> list[str] | None:
+    """What the selector gives, or ``None`` with the reason in ``problems`` (an invalid or over-budget selector)."""
+    try:
+        return list(select(selector, page))
+    except ValueError as exc:
+        problems.append(f"{selector.label}: {exc}")
+        return None
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal values; a price without a currency matches the same amount with one."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -131,7 +139,9 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _first_valid(attribute: CampaignAttribute, raw: list[str], base: str, problems: list[str], source: str) -> Found | None:
+def first_valid(attribute: CampaignAttribute, raw: list[str] | None, base: str, problems: list[str], source: str) -> Found | None:
+    if raw is None:
+        return None
     if not raw:
         problems.append(f"{source}: no match")
         return None
@@ -139,10 +149,11 @@ def _first_valid(attribute: CampaignAttribute, raw: list[str], base: str, proble
     for text in raw if attribute.multiple else raw[:1]:
         try:
             value = convert(attribute, text, base)
+            why = invalid(attribute, value)
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
             continue
-        if (why := invalid(attribute, value)) is not None:
+        if why is not None:
             problems.append(f"{source}: {why}")
             continue
         values.append(value)
@@ -151,28 +162,19 @@ def _first_valid(attribute: CampaignAttribute, raw: list[str], base: str, proble
     return Found(values if attribute.multiple else values[0], source)
 
 
-def select(selector: Selector, page: Any) -> Iterator[str]:
-    """The texts a selector gives on a parsel page, in document order."""
-    nodes = page.css(selector.css) if selector.css is not None else page.xpath(selector.xpath)
-    for node in nodes:
-        if selector.take == "text":
-            text = " ".join(t for t in node.xpath(".//text()").getall()) if _is_element(node) else node.get()
-        elif selector.take == "html":
-            text = node.get()
-        else:
-            text = node.attrib.get(selector.take.split(":", 1)[1]) if _is_element(node) else None
-        if text is None:
-            continue
+def select(selector: Selector, page: Selections) -> Iterator[str]:
+    """The texts a selector gives on a page, in document order (within the budgets of ``minedag.patterns``).
+
+    Raises:
+        ValueError: the selector or its regex is invalid or ran over its budget.
+    """
+    for text in page.select(selector.css, selector.xpath, selector.take):
         if selector.regex is not None:
-            match = re.search(selector.regex, text)
+            match = search(selector.regex, text)
             if match is None:
                 continue
             text = match.group(1) if match.groups() else match.group(0)
         yield text
-
-
-def _is_element(node: Any) -> bool:
-    return not isinstance(node.root, str)
 
 
 def convert(attribute: CampaignAttribute, text: Any, base: str) -> Any:
@@ -263,7 +265,7 @@ def invalid(attribute: CampaignAttribute, value: Any) -> str | None:
     number = value["amount"] if isinstance(value, dict) else value
     if rule.range is not None and isinstance(number, (int, float)) and not rule.range[0] <= number <= rule.range[1]:
         return f"{number} is outside [{rule.range[0]:g}, {rule.range[1]:g}]"
-    if rule.pattern is not None and not re.search(rule.pattern, str(number)):
+    if rule.pattern is not None and not search(rule.pattern, str(number)):
         return f"{str(number)!r} does not match {rule.pattern}"
     if rule.enum is not None and str(number) not in rule.enum:
         return f"{str(number)!r} is not one of {rule.enum}"

@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from minedag.yamlfile import ConfigFileError, compiled, load_model
+from minedag.patterns import compiled, search
+from minedag.yamlfile import ConfigFileError, load_model
 
 ValueType = Literal["string", "number", "integer", "boolean", "currency", "date", "url"]
 Transform = Literal["trim", "collapse_whitespace", "lower", "upper"]
@@ -189,7 +190,7 @@ class Campaign(BaseModel):
 
     def wants(self, url: str) -> bool:
         """The URL matches the campaign's patterns (its sources are checked by ``source_urls``)."""
-        return not self.urls or any(re.search(p, url) for p in self.urls)
+        return not self.urls or any(search(p, url) for p in self.urls)
 
     def source_urls(self, crawls_dir: Path) -> set[str] | None:
         """The URLs its sources list now (a URL file's, a crawl's mined pages); ``None`` without sources: every page.
@@ -237,6 +238,16 @@ def load_campaign(path: str | Path) -> Campaign:
         return campaign
     except ConfigFileError as exc:
         raise CampaignError(str(exc)) from None
+
+
+def write_campaign(path: Path, campaign: Campaign, header: str = "") -> None:
+    """Write ``campaign`` as YAML to ``path`` atomically, after ``header`` (comment lines)."""
+    import yaml
+
+    from minedag.store import atomic_write
+
+    body = yaml.safe_dump(campaign.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True)
+    atomic_write(path, (header + body).encode())
 
 
 def json_schema() -> dict:

@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from minedag.campaigns.extract import _first_valid, select
+from minedag.campaigns.extract import first_valid, selected
 from minedag.campaigns.model import CampaignAttribute, Selector
+from minedag.patterns import Selections
 from minedag.store import CorruptFile, Store
 
 
@@ -61,9 +62,10 @@ def suggest(attribute: CampaignAttribute, store: Store, failed: Iterable[str], t
             capture = store.load_capture_id(pointer.capture_id)
         except CorruptFile:
             continue
-        page = Page(text=capture.rendered_html or capture.raw_html or "<html></html>")
+        html = capture.rendered_html or capture.raw_html or "<html></html>"
+        page, selections = Page(text=html), Selections(html)
         for selector in candidates(attribute, page):
-            found = _first_valid(attribute, list(select(selector, page)), url, [], selector.label)
+            found = first_valid(attribute, selected(selector, selections, []), url, [], selector.label)
             if found is not None:
                 fixes[selector.label] += 1
                 by_label[selector.label] = selector

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from minedag.crawl.spec import CrawlSpec
+from minedag.patterns import BudgetExceeded, search
 from minedag.urls import site_of
 
 
@@ -15,15 +15,17 @@ class Scope:
 
     spec: CrawlSpec
     _hosts: frozenset[str] = field(init=False)
-    _include: list[re.Pattern[str]] = field(init=False)
-    _exclude: list[re.Pattern[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._hosts = frozenset(site_of(s) for s in self.spec.seeds)
-        self._include = [re.compile(p) for p in self.spec.include]
-        self._exclude = [re.compile(p) for p in self.spec.exclude]
 
     def why_out(self, url: str) -> str | None:
+        try:
+            return self._why_out(url)
+        except BudgetExceeded as exc:
+            return str(exc)
+
+    def _why_out(self, url: str) -> str | None:
         kind, _, arg = self.spec.scope.partition(":")
         host = site_of(url)
         if kind == "host" and host not in self._hosts:
@@ -32,13 +34,13 @@ class Scope:
             return f"host {host} is outside the seeds' sites"
         if kind == "prefix" and not url.startswith(arg):
             return f"not under {arg}"
-        if kind == "regex" and not re.search(arg, url):
+        if kind == "regex" and not search(arg, url):
             return f"does not match {arg}"
-        if self._include and not any(p.search(url) for p in self._include):
+        if self.spec.include and not any(search(p, url) for p in self.spec.include):
             return "matches no include pattern"
-        for pattern in self._exclude:
-            if pattern.search(url):
-                return f"matches exclude pattern {pattern.pattern}"
+        for pattern in self.spec.exclude:
+            if search(pattern, url):
+                return f"matches exclude pattern {pattern}"
         return None
 
 

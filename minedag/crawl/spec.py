@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from minedag.patterns import compiled
 from minedag.urls import InvalidURL, canonical_url
-from minedag.yamlfile import ConfigFileError, compiled, load_model
+from minedag.yamlfile import ConfigFileError, load_model
 
 
 class CrawlError(ConfigFileError):

@@ -1,6 +1,8 @@
+from pathlib import Path
+
 import dagster as dg
 
-from minedag.campaigns import Campaign, SelectorStats, campaign_rows, load_all, record_schema
+from minedag.campaigns import Campaign, SelectorStats, campaign_files, campaign_rows, record_schema, scan
 from minedag.defs.capture import page_capture
 from minedag.defs.metadata import md_table
 from minedag.defs.partitions import mining_backfill_policy, url_partitions
@@ -56,7 +58,24 @@ def campaign_asset(campaign: Campaign) -> dg.AssetsDefinition:
     return _campaign
 
 
+def disabled_campaign(path: Path, reason: str) -> dg.AssetsDefinition:
+    """A campaign file that does not load, shown in the UI as the asset ``campaigns/<file stem>`` of the group
+    ``disabled_campaigns`` with the reason; materializing it fails with that reason. Nothing selects it."""
+
+    @dg.asset(key=["campaigns", path.stem], group_name="disabled_campaigns", kinds={"yaml"},
+              description=f"DISABLED: {reason}", metadata={"file": str(path), "error": reason})
+    def _disabled() -> None:
+        raise dg.Failure(description=f"campaign file disabled: {reason}")
+
+    return _disabled
+
+
 @dg.definitions
 def campaigns() -> dg.Definitions:
-    """One asset per campaign file in ``campaigns/`` (``$MINEDAG_CAMPAIGNS``); a bad file fails the load, naming it."""
-    return dg.Definitions(assets=[campaign_asset(c) for c in load_all(campaigns_dir())])
+    """One asset per campaign file in ``campaigns/`` (``$MINEDAG_CAMPAIGNS``); a file that does not load disables only
+    itself, visible as a ``disabled_campaigns`` asset with the reason."""
+    found = scan(campaign_files(campaigns_dir()))
+    assets = [campaign_asset(c) for c in found.campaigns]
+    taken = {c.name for c in found.campaigns}
+    assets += [disabled_campaign(path, reason) for path, reason in found.problems.items() if path.stem not in taken]
+    return dg.Definitions(assets=assets)

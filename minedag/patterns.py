@@ -1,0 +1,159 @@
+"""Regular expressions and selectors that users (and agents) write, run within a time and size budget.
+
+- Regexes compile with the ``regex`` engine (Python ``re`` syntax) and match with a timeout, on at most
+  ``MAX_SUBJECT`` characters, releasing the GIL: a pattern such as ``(a+)+$`` costs one value an error, never a
+  frozen process.
+- CSS and XPath selectors run in a worker process of their own (lxml cannot be interrupted): a selection over
+  ``SELECT_SECONDS`` kills the worker and is that value's error; the next selection starts a fresh worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import multiprocessing
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+import regex
+
+from minedag.errors import MinedagError
+
+MAX_PATTERN = 2_000  # characters of a user regex
+MAX_SUBJECT = 1_000_000  # characters a user regex reads of one value
+REGEX_SECONDS = 0.25  # per match
+SELECT_SECONDS = 3.0  # per selector on one page
+MAX_MATCHES = 10_000  # nodes a selector returns
+MAX_TEXT = 200_000  # characters of one selected text
+
+
+class BudgetExceeded(MinedagError, ValueError):
+    """A user pattern ran over its time or size budget (the message names the pattern, the budget and the fix)."""
+
+
+def compiled(pattern: str) -> regex.Pattern[str]:
+    """``pattern`` compiled; ``ValueError`` naming it and why not (pydantic reports it against the field)."""
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"regular expression of {len(pattern):,} characters: the limit is {MAX_PATTERN:,}")
+    return _compile(pattern)
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(pattern: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(pattern)
+    except (regex.error, OverflowError, RecursionError, MemoryError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc) or type(exc).__name__
+        raise ValueError(f"bad regular expression {pattern[:200]!r}: {why}") from None
+
+
+def search(pattern: str, text: str) -> regex.Match[str] | None:
+    """The first match of a user ``pattern`` in ``text``.
+
+    Raises:
+        BudgetExceeded: the match ran over ``REGEX_SECONDS``.
+    """
+    try:
+        return compiled(pattern).search(text[:MAX_SUBJECT], timeout=REGEX_SECONDS, concurrent=True)
+    except TimeoutError:
+        raise BudgetExceeded(f"regex {pattern[:200]!r} ran over its {REGEX_SECONDS} s budget on a value of "
+                             f"{len(text):,} characters; avoid nested repetition such as (a+)+") from None
+
+
+def texts(nodes: Any, take: str) -> list[str]:
+    """What ``take`` (text, html or attr:NAME) reads from each of parsel's ``nodes``, in document order."""
+    out = []
+    for node in nodes[:MAX_MATCHES]:
+        element = not isinstance(node.root, str)
+        if take == "text":
+            value = " ".join(node.xpath(".//text()").getall()) if element else node.get()
+        elif take == "html":
+            value = node.get()
+        else:
+            value = node.attrib.get(take.split(":", 1)[1]) if element else None
+        if value is not None:
+            out.append(value[:MAX_TEXT])
+    return out
+
+
+class Selections:
+    """One page's HTML, queried by user selectors in the selector worker."""
+
+    _serials = itertools.count(1)
+
+    def __init__(self, html: str):
+        self.html, self.serial = html, next(self._serials)
+
+    def select(self, css: str | None, xpath: str | None, take: str) -> list[str]:
+        """The texts the selector gives (see ``texts``).
+
+        Raises:
+            BudgetExceeded: the selection ran over ``SELECT_SECONDS`` (the worker was stopped).
+            ValueError: the selector is invalid.
+        """
+        return _WORKER.select(self, css, xpath, take)
+
+
+class _SelectorWorker:
+    """A process that keeps the last page it was sent, parsed, and answers selections on it one at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._page: int | None = None  # serial of the Selections the worker holds
+
+    def select(self, page: Selections, css: str | None, xpath: str | None, take: str) -> list[str]:
+        with self._lock:
+            conn = self._started()
+            conn.send((None if self._page == page.serial else page.html, css, xpath, take))
+            self._page = page.serial
+            if not conn.poll(SELECT_SECONDS):
+                self.stop()
+                raise BudgetExceeded(f"selector {(css or xpath or '')[:200]!r} ran over its {SELECT_SECONDS} s budget "
+                                     f"on a page of {len(page.html):,} characters; make it narrower (no nested //)")
+            ok, value = conn.recv()
+        if not ok:
+            raise ValueError(value)
+        return value
+
+    def _started(self) -> Connection:
+        if self._process is None or not self._process.is_alive():
+            self.stop()
+            context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child,), name="minedag-selectors", daemon=True)
+            self._process.start()
+            child.close()
+            self._page = None
+        assert self._conn is not None
+        return self._conn
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn, self._page = None, None, None
+
+
+def _serve(conn: Connection) -> None:
+    from parsel import Selector
+
+    page = Selector(text="<html></html>")
+    while True:
+        try:
+            html, css, xpath, take = conn.recv()
+        except EOFError:
+            return
+        try:
+            if html is not None:
+                page = Selector(text=html or "<html></html>")
+            conn.send((True, texts(page.css(css) if css is not None else page.xpath(xpath), take)))
+        except Exception as exc:  # an invalid selector: the caller's error  # noqa: BLE001
+            conn.send((False, f"selector {(css or xpath or '')[:200]!r}: {exc}"))
+
+
+_WORKER = _SelectorWorker()
