@@ -1,10 +1,14 @@
 """``minedag serve``: an HTTP API over the same functions as the CLI (FastAPI; OpenAPI at ``/openapi.json``).
 
-Bound to 127.0.0.1 unless asked otherwise; with a token set, every request needs ``Authorization: Bearer <token>``.
-SQL runs on the warehouse file (``warehouse.duckdb``) opened read-only, without file or network access, with a row
-limit and a timeout.
+Bound to 127.0.0.1 unless asked otherwise (a remote API needs a token). Before the app reads a byte of a body, the
+gate checks the ``Host`` header against the names the server answers to (no DNS rebinding), the bearer token when
+one is set, the body's size, and that a request changing state is not one a foreign web page can send (without a
+token a POST must carry ``Content-Type: application/json``, which a cross-origin page cannot send without a preflight
+this API never grants). SQL runs on the warehouse file (``warehouse.duckdb``) read-only, a connection per request,
+without file or network access, within a memory limit, a row limit and a timeout.
 """
 
+import json
 import secrets
 import threading
 import time
@@ -21,6 +25,9 @@ from minedag.functionalities import builtin_functionalities
 
 Functionality = Literal[tuple(f.name for f in builtin_functionalities())]  # type: ignore[valid-type]
 MAX_ROWS, SQL_TIMEOUT_S = 1000, 10.0
+MAX_BODY_BYTES = 1 << 20
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})  # readable without the token
 
 
 class Problem(BaseModel):
@@ -80,11 +87,14 @@ class BuildStatus(BaseModel):
     error: str | None = None
 
 
-def create_app(token: str | None = None, warehouse: Path | None = None) -> FastAPI:
-    """The API app; ``warehouse`` defaults to ``$MINEDAG_DATA/warehouse.duckdb`` (rebuilt when older than a minute)."""
+def create_app(token: str | None = None, warehouse: Path | None = None, hosts: tuple[str, ...] = LOOPBACK_NAMES) -> FastAPI:
+    """The API app behind its gate (see the module's docstring); ``hosts`` are the names the server answers to
+    (``Host`` header, any port); ``warehouse`` defaults to ``$MINEDAG_DATA/warehouse.duckdb`` (rebuilt when older
+    than a minute)."""
     from minedag.settings import data_dir
 
     app = FastAPI(title="minedag", version="1", description=__doc__, responses=ERRORS)
+    app.add_middleware(Gate, token=token, hosts=hosts)
     bearer = HTTPBearer(auto_error=False)
     builds: dict[str, BuildStatus] = {}
     lock = threading.Lock()
@@ -175,6 +185,64 @@ def create_app(token: str | None = None, warehouse: Path | None = None) -> FastA
         return SqlAnswer(columns=columns, rows=[[_plain(v) for v in row] for row in rows], truncated=truncated)
 
     return app
+
+
+class Gate:
+    """ASGI middleware that answers 400/401/411/413/415 from the request's headers alone, before the app runs."""
+
+    def __init__(self, app: Any, token: str | None, hosts: tuple[str, ...]):
+        self.app, self.token, self.hosts = app, token, {h.lower() for h in hosts}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = self._refusal(scope["method"], scope["path"], headers)
+        if refusal is not None:
+            await _answer(send, *refusal)
+            return
+        await self.app(scope, _capped(receive), send)
+
+    def _refusal(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, str, dict[str, str]] | None:
+        host = headers.get("host", "").lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name not in self.hosts:
+            return 400, f"Host {host!r} is not a name this API answers to ({', '.join(sorted(self.hosts))})", {}
+        if self.token and path not in PUBLIC_PATHS:
+            scheme, _, given = headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), self.token.encode()):
+                return 401, "a bearer token is required: Authorization: Bearer <token>", {"www-authenticate": "Bearer"}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return 413, f"the body is over {MAX_BODY_BYTES:,} bytes", {}
+        if method not in ("GET", "HEAD", "OPTIONS") and not self.token and \
+                headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return 415, "a request that changes state needs Content-Type: application/json (or run the API with a token)", {}
+        return None
+
+
+def _capped(receive: Any) -> Any:
+    """``receive`` that stops a body sent without a length (chunked) once it passes ``MAX_BODY_BYTES``."""
+    seen = 0
+
+    async def capped() -> dict[str, Any]:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY_BYTES:
+            raise HTTPException(413, f"the body is over {MAX_BODY_BYTES:,} bytes")
+        return message
+
+    return capped
+
+
+async def _answer(send: Any, code: int, detail: str, headers: dict[str, str]) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": code, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *((k.encode(), v.encode()) for k, v in headers.items())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _plain(value: Any) -> Any:

@@ -646,16 +646,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
         loopback = args.host == "localhost"
+    token = args.token or os.environ.get("MINEDAG_API_TOKEN") or None
     if not loopback and not args.allow_remote:
         raise UsageError(f"--host {args.host} is not a loopback address: anyone who can reach it could use the API; "
-                         "add --allow-remote (and set --token) to serve it anyway")
+                         "add --allow-remote and --token to serve it anyway")
+    if not loopback and not token:
+        raise UsageError(f"--host {args.host} --allow-remote without a token would serve an open API to the network; "
+                         "set --token (or MINEDAG_API_TOKEN)")
     import uvicorn
 
-    from minedag.api import create_app
+    from minedag.api import LOOPBACK_NAMES, create_app
 
-    token = args.token or os.environ.get("MINEDAG_API_TOKEN") or None
+    hosts = LOOPBACK_NAMES if loopback else (*LOOPBACK_NAMES, *(args.server_name or [args.host]))
     _instance()
-    uvicorn.run(create_app(token=token), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(token=token, hosts=hosts), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -874,7 +878,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' (or set MINEDAG_API_TOKEN)")
-    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (needs a token)")
+    p.add_argument("--server-name", action="append", metavar="NAME",
+                   help="a Host name clients use to reach a remote API (repeatable; default: --host)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("discover", help=cmd_discover.__doc__, description=cmd_discover.__doc__)
     p.add_argument("prompt", help='what the model should do, e.g. "what should I collect to train an SEO model?"')

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -119,13 +121,17 @@ class _SelectorWorker:
         return value
 
     def _started(self) -> Connection:
-        if self._process is None or not self._process.is_alive():
+        if self._process is None or self._process.poll() is not None:
             self.stop()
-            context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-            self._conn, child = context.Pipe()
-            self._process = context.Process(target=_serve, args=(child,), name="minedag-selectors", daemon=True)
-            self._process.start()
-            child.close()
+            # A plain subprocess, not multiprocessing: Celery's prefork workers are daemonic and may not start one.
+            to_child, from_parent = os.pipe()
+            to_parent, from_child = os.pipe()
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "minedag.patterns", str(to_child), str(from_child)],
+                pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL)
+            os.close(to_child)
+            os.close(from_child)
+            self._conn = _Duplex(to_parent, from_parent)
             self._page = None
         assert self._conn is not None
         return self._conn
@@ -133,10 +139,25 @@ class _SelectorWorker:
     def stop(self) -> None:
         if self._process is not None:
             self._process.kill()
-            self._process.join(5)
+            self._process.wait(5)
         if self._conn is not None:
             self._conn.close()
         self._process, self._conn, self._page = None, None, None
+
+
+class _Duplex(Connection):
+    """Two one-way pipes as one connection: ``recv``/``poll`` on the first, ``send`` on the second."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        super().__init__(read_fd, readable=True, writable=False)
+        self._out = Connection(write_fd, readable=False, writable=True)
+
+    def send(self, obj: Any) -> None:
+        self._out.send(obj)
+
+    def close(self) -> None:
+        self._out.close()
+        super().close()
 
 
 def _serve(conn: Connection) -> None:
@@ -157,3 +178,6 @@ def _serve(conn: Connection) -> None:
 
 
 _WORKER = _SelectorWorker()
+
+if __name__ == "__main__":  # the selector worker: python -m minedag.patterns READ_FD WRITE_FD
+    _serve(_Duplex(int(sys.argv[1]), int(sys.argv[2])))

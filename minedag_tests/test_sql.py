@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -129,7 +132,7 @@ def api(mined, monkeypatch, tmp_path):
     monkeypatch.setenv("MINEDAG_DATA", str(mined))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    return create_app(token=None, warehouse=tmp_path / "warehouse.duckdb"), TestClient
+    return create_app(token=None, warehouse=tmp_path / "warehouse.duckdb"), functools.partial(TestClient, base_url="http://127.0.0.1")
 
 
 def test_the_api_answers_and_refuses_what_it_should(api, tmp_path):
@@ -173,7 +176,8 @@ def test_discover_and_build_through_the_api(api):
     assert sampled.status_code == 200 and sampled.json()["functionalities"][0]["name"] == "seo_optimization"
     with dg.DagsterInstance.get() as instance:  # the sample URL was mined through Dagster before the answer
         assert "http://shop.test/" in instance.get_materialized_partitions(dg.AssetKey("page_capture"))
-    started = client.post("/bundles/seo_optimization/build")
+    assert client.post("/bundles/seo_optimization/build").status_code == 415  # what a foreign page could send
+    started = client.post("/bundles/seo_optimization/build", json={})
     assert started.status_code == 202
     status_url = started.json()["status_url"]
     deadline = time.time() + 300
@@ -197,7 +201,8 @@ def test_every_endpoint_survives_a_property_based_fuzz_against_its_openapi(api, 
 
     from minedag.api import create_app
 
-    app = create_app(token="fuzz-token", warehouse=tmp_path / "fuzz.duckdb")  # the api fixture set the data folder
+    app = create_app(token="fuzz-token", warehouse=tmp_path / "fuzz.duckdb",  # the api fixture set the data folder
+                     hosts=("testserver", "localhost", "127.0.0.1"))  # the names the ASGI test transport sends
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 8
@@ -213,3 +218,89 @@ def test_every_endpoint_survives_a_property_based_fuzz_against_its_openapi(api, 
     while any(t.name.startswith("minedag-build-") for t in threading.enumerate()):
         assert time.time() < deadline, "a build started by the fuzzer did not finish in 300 s"
         time.sleep(1)
+
+
+def _serve(data: Path, home: Path, *flags: str) -> tuple[subprocess.Popen, int]:
+    """``minedag serve`` on a free loopback port, once it accepts connections."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MINEDAG_DATA": str(data), "DAGSTER_HOME": str(home)}
+    server = subprocess.Popen([sys.executable, "-m", "minedag.cli", "serve", "--port", str(port), *flags], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while True:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, port
+        except OSError:
+            assert time.time() < deadline, "minedag serve did not listen within 60 s"
+            time.sleep(0.1)
+
+
+def _raw(port: int, head: str, body: bytes = b"") -> tuple[int, str]:
+    """Send a request's head (and ``body``) over a socket; the status and body of the answer."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        try:  # a server that answers from the headers may close before the body is all sent: keep what it said
+            conn.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+            while chunk := conn.recv(65536):
+                answer += chunk
+        except (BrokenPipeError, ConnectionResetError):
+            if not answer:
+                answer = conn.recv(65536)
+    assert answer, "the server closed without an answer"
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1].decode(errors="replace")
+
+
+def test_the_http_api_refuses_before_reading_and_stays_within_its_memory(mined, tmp_path):
+    """Over real HTTP (``minedag serve``): auth, Host, size and content-type are decided from the headers; SQL gets a
+    connection per request and a memory limit."""
+    import concurrent.futures
+
+    import httpx
+
+    (tmp_path / "home").mkdir()
+    locked, port = _serve(mined, tmp_path / "home", "--token", "s3cret")
+    try:
+        started = time.monotonic()  # 200 MB announced, not a byte sent: the answer comes from the headers alone
+        status, body = _raw(port, "POST /sql HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
+                                  "Content-Length: 209715200\nConnection: close\n")
+        assert status == 401 and "bearer token" in body and time.monotonic() - started < 5
+        status, _ = _raw(port, "POST /sql HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer s3cret\n"
+                               "Content-Type: application/json\nContent-Length: 209715200\nConnection: close\n")
+        assert status == 413
+        chunks = b"".join(b"%x\r\n%s\r\n" % (65536, b"x" * 65536) for _ in range(20)) + b"0\r\n\r\n"
+        status, _ = _raw(port, "POST /sql HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer s3cret\nContent-Type: application/json\n"
+                               "Transfer-Encoding: chunked\nConnection: close\n", chunks)
+        assert status == 413
+        status, body = _raw(port, "GET /bundles HTTP/1.1\nHost: rebound.example:8765\nAuthorization: Bearer s3cret\nConnection: close\n")
+        assert status == 400 and "rebound.example" in body  # DNS rebinding: a foreign name for our address
+        auth = {"Authorization": "Bearer s3cret"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=60) as client:
+            query = {"query": "SELECT count(*) AS n FROM captures, range(2000)", "limit": 5}
+            with concurrent.futures.ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(lambda _: client.post("/sql", json=query), range(4)))
+            assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+            hog = client.post("/sql", json={"query": "SELECT len(list(range)) FROM range(400000000)"})
+            assert hog.status_code == 400 and "memory" in hog.json()["detail"].lower()
+        peak_kib = int(next(line for line in Path(f"/proc/{locked.pid}/status").read_text().splitlines()
+                            if line.startswith("VmHWM")).split()[1])
+        assert peak_kib < 1_200_000, f"the API process peaked at {peak_kib // 1024} MiB"
+    finally:
+        locked.terminate()
+        locked.wait(30)
+    open_api, port = _serve(mined, tmp_path / "home")
+    try:  # without a token: no state change by a request a foreign web page can send
+        status, body = _raw(port, "POST /bundles/seo_optimization/build HTTP/1.1\nHost: localhost\nContent-Length: 0\n"
+                                  "Content-Type: text/plain\nConnection: close\n")
+        assert status == 415 and "application/json" in body
+    finally:
+        open_api.terminate()
+        open_api.wait(30)
+    remote = subprocess.run([sys.executable, "-m", "minedag.cli", "serve", "--host", "0.0.0.0", "--allow-remote"], cwd=REPO,
+                            env={k: v for k, v in os.environ.items() if k != "MINEDAG_API_TOKEN"}, capture_output=True,
+                            text=True, timeout=60)
+    assert remote.returncode == 2 and "open API" in remote.stderr

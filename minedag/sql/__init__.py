@@ -146,9 +146,12 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None
     return columns, rows[:limit] if limit is not None else rows, truncated
 
 
+UNTRUSTED = {"enable_external_access": "false", "memory_limit": "512MB", "max_temp_directory_size": "0GB",
+             "threads": "2", "lock_configuration": "true"}
+
+
 def read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse file opened for untrusted SELECTs: read-only, no file or network access, settings locked."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    """A connection for untrusted SELECTs on the warehouse file: read-only, no file or network access, at most 512 MB
+    of memory and no spilling, settings locked. Every caller gets its own connection (one per request); those of
+    one process share the database with the same locked settings."""
+    return duckdb.connect(str(warehouse), read_only=True, config=UNTRUSTED)
