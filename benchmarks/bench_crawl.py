@@ -20,7 +20,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from minedag.crawl import CrawlSpec, fetcher, run_crawl
+from minedag.crawl import CrawlSpec, Frontier, fetcher, run_crawl
+from minedag.crawl.run import frontier_path
 from minedag.defs.capture import page_capture
 from minedag.defs.jobs import mine_job
 from minedag.defs.profiles import mining_profiles
@@ -74,8 +75,8 @@ def main() -> None:
                 started = time.perf_counter()
                 report = run_crawl(spec, store, sites, root / "crawls", timed_mine)
                 crawl_s = time.perf_counter() - started
-            frontier = json.loads((root / "crawls" / "bench" / "frontier.json").read_text())["entries"]
-            attempted = [u for u, e in frontier.items() if e["state"] in ("mined", "failed")]
+            with Frontier(frontier_path(root / "crawls", "bench"), "bench") as frontier:
+                attempted = frontier.urls(("mined", "failed"))
             with dg.instance_for_test(temp_dir=str(root / "list")) as instance:
                 started = time.perf_counter()
                 mine(instance, attempted, defs=_defs(server.host_rules, allow, root / "list-store"), batch=args.batch)

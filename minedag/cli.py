@@ -277,6 +277,7 @@ def cmd_add_urls(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl a site from seed URLs (sitemaps and links, in scope, within budgets) and mine its pages through Dagster."""
     from minedag.crawl import CrawlError, CrawlSpec, fetcher, load_crawl_file, run_crawl
+    from minedag.crawl.run import frontier_path
     from minedag.mining import QUIET, mine
     from minedag.progress import finish, progress
     from minedag.sample_site.server import sample_site_for
@@ -304,7 +305,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     totals = report.totals()
     summary = {"crawl": spec.name, "totals": totals, "sites": report.counts, "dagster_runs": report.runs,
                "dagster_runs_failed": report.runs_failed, "failures": report.failures,
-               "sitemap_errors": report.sitemap_errors, "frontier": str(crawls_dir() / spec.name / "frontier.json")}
+               "sitemap_errors": report.sitemap_errors, "frontier": str(frontier_path(crawls_dir(), spec.name))}
     if args.json:
         print(json.dumps(summary))
     else:

@@ -87,7 +87,7 @@ def remember_network(allow_hosts: tuple[str, ...], host_rules: str) -> tuple[tup
 
 
 def crawls_dir() -> Path:
-    """Crawl files (``<name>.yaml``) and each crawl's frontier (``<name>/frontier.json``)."""
+    """Crawl files (``<name>.yaml``) and each crawl's frontier (``<name>/frontier.sqlite``)."""
     return data_dir() / "crawls"
 
 

@@ -157,14 +157,12 @@ def test_a_campaign_mines_the_pages_its_sources_list(site, data, tmp_path):
 
     (tmp_path / "lists").mkdir()
     (tmp_path / "lists" / "picked.txt").write_text(f"# two products\n{SHOP[0]}\n{SHOP[2]}\n")
-    crawled = Frontier("shop", {})
-    for url in SHOP[3:6]:
-        crawled.offer(url, 1, "link")
-    crawled.settle(SHOP[3], True)
-    crawled.settle(SHOP[4], False, "timeout")  # failed and queued pages are not the crawl's pages
     crawls = crawls_dir()  # where the asset looks too
-    frontier_path(crawls, "shop").parent.mkdir(parents=True)
-    crawled.save(frontier_path(crawls, "shop"))
+    with Frontier(frontier_path(crawls, "shop"), "shop") as crawled:
+        for url in SHOP[3:6]:
+            crawled.offer(url, 1, "link")
+        crawled.settle(SHOP[3], True)
+        crawled.settle(SHOP[4], False, "timeout")  # failed and queued pages are not the crawl's pages
     campaign_file = tmp_path / "prices.yaml"
     campaign_file.write_text(CAMPAIGN.replace("attributes:", "sources: [{file: lists/picked.txt}, {crawl: shop}]\nattributes:", 1))
     campaign = load_campaign(campaign_file)

@@ -7,12 +7,17 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from minedag.crawl import CrawlError, CrawlSpec, load_crawl_file
+from minedag.crawl.frontier import Entry, Frontier
+from minedag.crawl.run import frontier_path
 from minedag.crawl.scope import Scope
 from minedag.sample_site.server import SiteServer
 
@@ -74,6 +79,11 @@ DEPTH_0_AND_1 = {f"http://crawl.test{p}" for p in ("/", "/about", "/products/a",
                                                      "/loop/a", "/blog/two")}
 
 
+def saved_frontier(crawls: Path, name: str) -> dict[str, Entry]:
+    with Frontier(frontier_path(crawls, name), name) as frontier:
+        return {e.url: e for e in frontier.entries()}
+
+
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home"), "MINEDAG_DATA": str(tmp_path / "data")}
     return subprocess.run([sys.executable, "-m", "minedag.cli", *args], cwd=REPO, env=env, capture_output=True,
@@ -86,8 +96,8 @@ def test_a_crawl_from_one_seed_mines_exactly_the_in_scope_pages_within_budget(tm
                   "--allow-hosts", "*.test", "--host-rules", crawl_site.host_rules)
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)
-    frontier = json.loads((tmp_path / "data/crawls/crawl-test/frontier.json").read_text())["entries"]
-    state = {url: e["state"] for url, e in frontier.items()}
+    frontier = saved_frontier(tmp_path / "data/crawls", "crawl-test")
+    state = {url: e.state for url, e in frontier.items()}
     mined = {u for u, s in state.items() if s == "mined"}
     assert len(mined) == 9 and DEPTH_0_AND_1 <= mined <= IN_SCOPE  # shallowest first, the budget holds
     assert {u for u, s in state.items() if s == "over_budget"} == IN_SCOPE - mined
@@ -95,8 +105,8 @@ def test_a_crawl_from_one_seed_mines_exactly_the_in_scope_pages_within_budget(tm
     assert state["http://other.test/"] == "out_of_scope"
     assert state["http://crawl.test/catalog"] == "redirect"  # reached through /old-catalog's 301, mined there
     assert "http://crawl.test/nofollowed" not in state and not any(u.startswith("mailto") for u in state)
-    assert frontier["http://crawl.test/products/a"]["via"] == "sitemap"  # from the gzipped child of the index
-    assert frontier["http://crawl.test/blog/one"]["via"] == "sitemap"
+    assert frontier["http://crawl.test/products/a"].via == "sitemap"  # from the gzipped child of the index
+    assert frontier["http://crawl.test/blog/one"].via == "sitemap"
     assert crawl_site.hits[("crawl.test", "/private/secret")] == 0 and crawl_site.hits[("crawl.test", "/nofollowed")] == 0
     assert crawl_site.hits[("other.test", "/")] == 0
     # Through Dagster: exactly the mined pages are partitions, and the frontier asset's counts match the file.
@@ -183,8 +193,7 @@ def test_the_crawl_sensor_walks_a_crawl_file_to_the_end_through_mining_runs(tmp_
                 assert defs.resolve_job_def("mine").execute_in_process(instance=instance, tags=run.tags).success
             cursor = result.cursor
         assert "crawl done" in result.skip_message
-        frontier = json.loads((data / "crawls/shop/frontier.json").read_text())["entries"]
-        mined = {u for u, e in frontier.items() if e["state"] == "mined"}
+        mined = {u for u, e in saved_frontier(data / "crawls", "shop").items() if e.state == "mined"}
         assert mined == DEPTH_0_AND_1  # max_depth 1: seeds and sitemap pages, and the pages they link to
         assert set(instance.get_dynamic_partitions("urls")) == mined
 
@@ -204,3 +213,72 @@ def test_robots_and_sitemap_fetches_never_route_around_the_guard_by_no_proxy(mon
         with fetcher(("127.0.0.1",), "") as allowed:  # allowed: it does go through, via the guard
             assert not allowed.allowed(f"http://127.0.0.1:{port}/x", f"http://127.0.0.1:{port}")
     assert entries == [] and hits == ["/robots.txt"], hits  # only the allowed fetch reached the listener
+
+
+def _sitemap_tree(fan_out: int, big_urls: int = 0, delay_s: float = 0.0) -> tuple[Counter[str], Callable]:
+    """A site whose robots.txt lists an endless tree of sitemap indexes (``fan_out`` children each) and, with
+    ``big_urls``, first a sitemap of that many pages; the counter says how many of each were fetched."""
+    fetched: Counter[str] = Counter()
+    robots = "User-agent: *\n" + ("Sitemap: http://sitemaps.test/big.xml\n" if big_urls else "") + \
+             "Sitemap: http://sitemaps.test/index-0.xml\n"
+    big = urlset(*(f"/p/{i}" for i in range(big_urls))).replace("crawl.test", "sitemaps.test").encode()
+
+    def answer(path: str) -> tuple[int, str, bytes]:
+        if path == "/robots.txt":
+            return 200, "text/plain", robots.encode()
+        if path == "/big.xml":
+            fetched["big"] += 1
+            return 200, "application/xml", big
+        if path.startswith("/index-"):
+            fetched[f"level {path.count('-')}"] += 1
+            time.sleep(delay_s)
+            children = "".join(f"<sitemap><loc>http://sitemaps.test{path[:-4]}-{i}.xml</loc></sitemap>" for i in range(fan_out))
+            return 200, "application/xml", (f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                                            f'"http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>').encode()
+        return 200, "text/html", page(path).encode()
+
+    return fetched, answer
+
+
+def test_sitemap_reading_stops_at_its_depth_and_time_budgets():
+    """Through the guard proxy, as a crawl reads them: indexes below ``depth`` levels are not fetched, and a slow
+    server costs at most ``seconds``; each spent budget is named with the key that raises it."""
+    from minedag.crawl.sitemaps import Spending, fetcher
+    from minedag.crawl.spec import SitemapBudget
+    from minedag_tests.local_server import local_server
+
+    fetched, answer = _sitemap_tree(fan_out=2)
+    with local_server(answer) as port, fetcher(("*.test",), f"MAP *.test 127.0.0.1:{port}") as sites:
+        spending = Spending(SitemapBudget(depth=2))
+        assert list(sites.sitemap_entries("http://sitemaps.test", spending)) == []
+        assert fetched == {"level 1": 1, "level 2": 2, "level 3": 4}  # the index, then two levels of indexes in it
+        assert list(spending.notes) == ["depth"] and "raise sitemap_budget.depth" in spending.notes["depth"]
+    fetched, answer = _sitemap_tree(fan_out=20, delay_s=0.3)
+    with local_server(answer) as port, fetcher(("*.test",), f"MAP *.test 127.0.0.1:{port}") as sites:
+        spending = Spending(SitemapBudget(seconds=1.0))
+        started = time.monotonic()
+        list(sites.sitemap_entries("http://sitemaps.test", spending))
+        assert time.monotonic() - started < 5 and sum(fetched.values()) <= 5, fetched
+        assert "sitemap_budget.seconds" in spending.notes["seconds"]
+
+
+@pytest.mark.slow
+def test_a_crawl_reads_sitemaps_within_budget_and_keeps_a_big_frontier_on_disk(tmp_path):
+    """`minedag crawl` on a site with an index of fan-out 20 without end and a 300,000-URL sitemap: the fetches
+    stop at the budget, 50,000 URLs are taken, they wait in the SQLite frontier, and two pages are mined."""
+    from minedag_tests.local_server import local_server
+
+    fetched, answer = _sitemap_tree(fan_out=20, big_urls=300_000)
+    with local_server(answer) as port:
+        crawl_file = tmp_path / "big.yaml"
+        crawl_file.write_text(f"seeds: [http://sitemaps.test/]\nmax_pages: 2\nallow_hosts: ['*.test']\n"
+                              f"host_rules: MAP *.test 127.0.0.1:{port}\nsitemap_budget: {{fetches: 40, urls: 50000}}\n")
+        out = run_cli(tmp_path, "crawl", "--file", str(crawl_file), "--json")
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert fetched["big"] == 1 and sum(fetched.values()) <= 40 - 1, fetched  # robots.txt took one fetch of the 40
+    notes = " ".join(report["sitemap_errors"])
+    assert "raise sitemap_budget.fetches" in notes and "raise sitemap_budget.urls" in notes
+    assert report["totals"]["mined"] == 2 and report["totals"]["discovered"] == 50_001  # the seed and 50,000 pages
+    assert report["totals"]["over_budget"] == 49_999
+    assert report["frontier"].endswith("frontier.sqlite") and not list((tmp_path / "data/crawls").glob("*/frontier.json"))

@@ -117,7 +117,7 @@ class UrlSource(BaseModel):
 
     file: str | None = Field(default=None, description="a URL file; a relative path is read from the campaign file's folder")
     crawl: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,62}$",
-                              description="a crawl's name: the pages it mined (data/crawls/<name>/frontier.json)")
+                              description="a crawl's name: the pages it mined (data/crawls/<name>/frontier.sqlite)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> UrlSource:
@@ -216,7 +216,8 @@ class Campaign(BaseModel):
                 if not path.is_file():
                     raise CampaignError(f"campaign {self.name}: crawl {source.crawl!r} has not run yet ({path} is missing); "
                                         f"run `minedag crawl` first")
-                found.update(Frontier.load(path, str(source.crawl)).urls(["mined"]))
+                with Frontier(path, str(source.crawl)) as frontier:
+                    found.update(frontier.urls(["mined"]))
         return found
 
     def pages(self, urls: list[str], crawls_dir: Path) -> list[str]:

@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 from minedag.crawl.frontier import Frontier
 from minedag.crawl.scope import Scope
-from minedag.crawl.sitemaps import SiteFetcher
+from minedag.crawl.sitemaps import SiteFetcher, Spending
 from minedag.crawl.spec import CrawlSpec
 from minedag.store import Store
 
 
 def frontier_path(crawls_dir: Path, name: str) -> Path:
-    return crawls_dir / name / "frontier.json"
+    return crawls_dir / name / "frontier.sqlite"
 
 
 def _origin(url: str) -> str:
@@ -48,19 +48,20 @@ class Crawler:
 
     def start(self) -> None:
         """Offer the seeds and, once per crawl, every page the seeds' sites' sitemaps list."""
-        fresh = not self.frontier.entries
+        fresh = self.frontier.is_empty()
         for seed in self.spec.seeds:
             self.offer(seed, 0, "seed")
         if not (self.spec.sitemaps and fresh):
             return
+        spending = Spending(self.spec.sitemap_budget)  # one budget for the whole crawl
         for origin in dict.fromkeys(_origin(s) for s in self.spec.seeds):
             try:
-                entries = self.fetcher.sitemap_entries(origin)
+                for entry in self.fetcher.sitemap_entries(origin, spending):
+                    self.offer(entry.url, 0, "sitemap")
             except Exception as exc:  # a broken sitemap costs the sitemap, not the crawl  # noqa: BLE001
                 self.sitemap_errors.append(f"{origin}: {type(exc).__name__}: {exc}")
-                continue
-            for entry in entries:
-                self.offer(entry.url, 0, "sitemap")
+            self.frontier.commit()
+        self.sitemap_errors.extend(spending.notes.values())
 
     def next_batch(self) -> list[str]:
         return self.frontier.take(self.spec.max_pages, self.spec.max_pages_per_site, self.spec.batch)
@@ -76,10 +77,10 @@ class Crawler:
                 continue
             self.frontier.settle(url, True)
             links = self.store.links(url) or {}
-            depth = self.frontier.entries[url].depth
+            depth = self.frontier.entry(url).depth
             final = links.get("final_url") or url
             if final != url and (key := self.frontier.offer(final, depth, "link")):
-                self.frontier.entries[key].state, self.frontier.entries[key].reason = "redirect", f"reached from {url}"
+                self.frontier.mark(key, "redirect", f"reached from {url}")
             if depth >= self.spec.max_depth or (links.get("nofollow") and not self.spec.follow_nofollow):
                 continue
             for href, rel in links.get("links", []):
@@ -90,12 +91,12 @@ class Crawler:
         """URLs handed to mining whose capture has landed since; ones waiting longer than ``older_than_s`` without
         a capture are queued again (their run failed before capturing)."""
         done, now = [], time.time()
-        for url in self.frontier.urls(("mining",)):
-            entry, pointer = self.frontier.entries[url], self.store.latest(url)
+        for entry in list(self.frontier.entries(("mining",))):
+            pointer = self.store.latest(entry.url)
             if pointer is not None and pointer.last_tried >= entry.since:
-                done.append(url)
+                done.append(entry.url)
             elif now - _epoch(entry.since) > older_than_s:
-                entry.state, entry.since = "queued", ""
+                self.frontier.mark(entry.url, "queued")
         return done
 
 
@@ -133,21 +134,20 @@ def run_crawl(spec: CrawlSpec, store: Store, fetcher: SiteFetcher, crawls_dir: P
               fresh: bool = False, on_batch: Callable[[int, int], None] | None = None) -> CrawlReport:
     """Crawl ``spec`` to completion: each batch is mined by ``mine_batch``, then its pages' links are offered to
     the frontier. Resumes a saved frontier unless ``fresh``. ``on_batch(attempted, known)`` reports progress."""
-    path = frontier_path(crawls_dir, spec.name)
-    crawler = Crawler(spec, store, fetcher, Frontier(spec.name, {}) if fresh else Frontier.load(path, spec.name))
-    report = CrawlReport(spec.name, {})
-    crawler.start()
-    crawler.absorb(crawler.landed(older_than_s=0))  # an interrupted crawl's last batch: settled, or taken again
-    crawler.frontier.save(path)
-    while batch := crawler.next_batch():
-        crawler.frontier.save(path)
-        results = mine_batch(batch)
-        report.runs += len(results)
-        report.runs_failed += sum(not r.success for r in results)
-        crawler.absorb(batch)
-        crawler.frontier.save(path)
-        if on_batch:
-            on_batch(len(crawler.frontier.urls(("mined", "failed"))), len(crawler.frontier.entries))
-    report.counts = crawler.frontier.counts()
+    with Frontier(frontier_path(crawls_dir, spec.name), spec.name, fresh=fresh) as frontier:
+        crawler = Crawler(spec, store, fetcher, frontier)
+        report = CrawlReport(spec.name, {})
+        crawler.start()
+        crawler.absorb(crawler.landed(older_than_s=0))  # an interrupted crawl's last batch: settled, or taken again
+        frontier.commit()
+        while batch := crawler.next_batch():
+            results = mine_batch(batch)
+            report.runs += len(results)
+            report.runs_failed += sum(not r.success for r in results)
+            crawler.absorb(batch)
+            frontier.commit()
+            if on_batch:
+                on_batch(frontier.count(("mined", "failed")), len(frontier))
+        report.counts = frontier.counts()
     report.sitemap_errors, report.failures = crawler.sitemap_errors, crawler.failures
     return report

@@ -15,6 +15,19 @@ class CrawlError(ConfigFileError):
     """A crawl file or flag that cannot be used; the message names the file, the field and the fix."""
 
 
+class SitemapBudget(BaseModel):
+    """What reading one crawl's sitemaps may spend: an index of indexes or a million-URL sitemap costs its budget,
+    never the crawl. What a spent budget leaves out is named in the crawl's sitemap notes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fetches: int = Field(default=100, ge=1, description="requests for robots.txt and sitemap files, retries included")
+    depth: int = Field(default=2, ge=1, description="levels of sitemap indexes followed (1: an index and what it lists)")
+    bytes: int = Field(default=200_000_000, ge=1, description="bytes downloaded (one file reads at most 50 MB)")
+    urls: int = Field(default=100_000, ge=1, description="page URLs taken from sitemaps")
+    seconds: float = Field(default=300.0, gt=0, description="time spent reading sitemaps")
+
+
 class CrawlSpec(BaseModel):
     """One crawl. ``scope`` is ``host`` (the seed's host), ``site`` (the seed's host and its subdomains, and the
     parent domain's), ``prefix:URL`` or ``regex:PATTERN``; ``include``/``exclude`` are regular expressions that
@@ -31,6 +44,7 @@ class CrawlSpec(BaseModel):
     max_pages: int = Field(default=1000, ge=1, description="pages mined in all")
     max_pages_per_site: int = Field(default=500, ge=1, description="pages mined per host")
     sitemaps: bool = Field(default=True, description="read robots.txt Sitemap: lines, /sitemap.xml, indexes, .gz")
+    sitemap_budget: SitemapBudget = Field(default_factory=SitemapBudget, description="what reading sitemaps may spend")
     follow_nofollow: bool = Field(default=False, description="also follow rel=nofollow links and nofollow pages")
     allow_hosts: list[str] = Field(default_factory=list, description="host globs/CIDRs mined although private")
     host_rules: str = Field(default="", description="Chromium host-resolver-rules, e.g. 'MAP *.test 127.0.0.1:8000'")

@@ -15,16 +15,16 @@ BATCHES_IN_FLIGHT = 4  # per crawl: runs requested and not yet captured
 
 @dg.asset(group_name="crawl", kinds={"json"})
 def crawl_frontier() -> dg.MaterializeResult:
-    """Every crawl's frontier (``data/crawls/<name>/frontier.json``), per crawl and site: discovered, queued,
+    """Every crawl's frontier (``data/crawls/<name>/frontier.sqlite``), per crawl and site: discovered, queued,
     mining, mined, failed, out of scope, robots-disallowed, over budget and redirect targets."""
     rows, totals = [], dict.fromkeys(("discovered", *STATES), 0)
     folder = crawls_dir()
-    for path in sorted(folder.glob("*/frontier.json")) if folder.is_dir() else []:
-        frontier = Frontier.load(path, path.parent.name)
-        for site, counts in frontier.counts().items():
-            rows.append([frontier.name, site, *counts.values()])
-            for key, value in counts.items():
-                totals[key] += value
+    for path in sorted(folder.glob("*/frontier.sqlite")) if folder.is_dir() else []:
+        with Frontier(path, path.parent.name) as frontier:
+            for site, counts in frontier.counts().items():
+                rows.append([frontier.name, site, *counts.values()])
+                for key, value in counts.items():
+                    totals[key] += value
     headers = ["crawl", "site", "discovered", *STATES]
     return dg.MaterializeResult(metadata={"crawls": len({r[0] for r in rows}), **totals,
                                           "by_crawl_and_site": md_table(headers, rows)})
@@ -58,21 +58,19 @@ def crawl_sensor(context: dg.SensorEvaluationContext, store: StoreResource) -> d
             notes.append(str(exc))
             continue
         allow, rules = remember_network(tuple(spec.allow_hosts), spec.host_rules)
-        where = frontier_path(folder, spec.name)
-        frontier = Frontier.load(where, spec.name)
-        before = frontier.counts()
-        with sample_site_for(rules, spec.seeds) as fetch_rules, fetcher(allow, fetch_rules) as sites:
+        with Frontier(frontier_path(folder, spec.name), spec.name) as frontier, \
+                sample_site_for(rules, spec.seeds) as fetch_rules, fetcher(allow, fetch_rules) as sites:
+            before = frontier.counts()
             crawler = Crawler(spec, target, sites, frontier)
             crawler.start()
             crawler.absorb(crawler.landed())
-            in_flight = len(frontier.urls(("mining",))) // spec.batch
+            in_flight = frontier.count(("mining",)) // spec.batch
             while in_flight < BATCHES_IN_FLIGHT and (batch := crawler.next_batch()):
                 batches.append((spec.name, batch))
                 in_flight += 1
-        frontier.save(where)
-        changed |= frontier.counts() != before
+            changed |= frontier.counts() != before
+            done = not frontier.count(("queued", "mining"))
         notes.extend(f"{spec.name}: {e}" for e in crawler.sitemap_errors)
-        done = not frontier.urls(("queued", "mining"))
         notes.append(f"{spec.name}: {sum(len(b) for n, b in batches if n == spec.name)} URLs requested"
                      + (", crawl done" if done else ""))
     for note in notes:
