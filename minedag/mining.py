@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
+import psutil
 
-from minedag.defs.partitions import BROWSER_POOL, url_partitions
+from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_STARTED_TAG, PID_TAG, url_partitions
 from minedag.urls import canonical_url
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -82,6 +84,8 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
 
         defs = loaded
     urls = register_urls(instance, urls).urls
+    reap_dead_runs(instance)  # without the daemon, a killed run's browser slot would make this one wait for ever
+    instance.event_log_storage.initialize_concurrency_limit_to_default(BROWSER_POOL)  # see mine_distributed
     order = instance.get_dynamic_partitions(url_partitions.name)
     wanted = set(urls)
     positions = sorted(i for i, key in enumerate(order) if key in wanted)
@@ -89,12 +93,52 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
     job = defs.resolve_job_def("mine")
     ranges = contiguous_ranges(positions, batch)
     for start, end in ranges:
-        tags = range_tags(order[start], order[end])
+        tags = {**range_tags(order[start], order[end]), **process_tags()}  # runs in this process
         results.append(job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
                                               run_config={**QUIET, **(run_config or {})}))
         if on_run:
             on_run(results[-1], len(ranges))
     return results
+
+
+def process_tags() -> dict[str, str]:
+    """Run tags naming this process and its machine: if it dies, ``reap_dead_runs`` frees what its run held."""
+    me = psutil.Process()
+    return {PID_TAG: str(me.pid), PID_STARTED_TAG: f"{me.create_time():.2f}", HOST_TAG: socket.gethostname()}
+
+
+def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the STARTED runs of this machine whose process is gone (``kill -9``) and free their pool slots.
+
+    Dagster's run monitoring does this for launchers that report worker health (Kubernetes); the default
+    launcher and in-process runs do not, so without this a killed mining run would hold its ``browser`` slot for
+    ever. ``mine`` calls it before it queues; the daemon's ``dead_run_sensor`` every minute.
+    """
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED],
+                                                             tags={HOST_TAG: socket.gethostname()}))
+    reaped = []
+    for record in records:
+        run = record.dagster_run
+        if _process_gone(run.tags):
+            instance.report_run_failed(run, f"minedag: the run's process {run.tags[PID_TAG]} is gone (killed?); "
+                                            "run marked failed and its browser-pool slot freed")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            reaped.append(run.run_id)
+    return reaped
+
+
+def _process_gone(tags: Mapping[str, str]) -> bool:
+    """Whether the process the tags name has exited (a pid now used by a later process counts as exited)."""
+    pid = int(tags.get(PID_TAG, "0") or 0)
+    if not pid:
+        return False  # not known yet: never reap on a guess
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:
+        return False
+    return PID_STARTED_TAG in tags and abs(started - float(tags[PID_STARTED_TAG])) > 1.0
 
 
 def request_backfill(instance: dg.DagsterInstance, urls: Sequence[str], backfill_id: str) -> str:

@@ -1,12 +1,10 @@
 import json
-import socket
 
 import dagster as dg
-import psutil
 
-from minedag.defs.partitions import HOST_TAG, MINING_BATCH, PID_TAG, url_partitions
+from minedag.defs.partitions import MINING_BATCH, url_partitions
 from minedag.defs.resources import StoreResource
-from minedag.mining import covering_ranges, range_tags
+from minedag.mining import covering_ranges, range_tags, reap_dead_runs
 from minedag.settings import data_dir
 from minedag.urlfile import FilePosition, parse_lines, read_new_lines
 from minedag.urls import site_of
@@ -168,25 +166,6 @@ def retry_failed_sensor(context: dg.SensorEvaluationContext, store: StoreResourc
         return dg.SkipReason(summary)
     context.log.info(summary)
     return dg.SensorResult(run_requests=exact_requests(order, due, f"retry:{now.isoformat()}"), cursor=json.dumps(cursor))
-
-
-def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Fail the STARTED runs of this machine whose process is gone (``kill -9``) and free their pool slots.
-
-    Dagster's run monitoring does this for launchers that report worker health (Kubernetes); the default
-    launcher does not, so without this a killed mining run would hold its ``browser`` slot for ever.
-    """
-    records = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED],
-                                                             tags={HOST_TAG: socket.gethostname()}))
-    reaped = []
-    for record in records:
-        run, pid = record.dagster_run, int(record.dagster_run.tags.get(PID_TAG, "0") or 0)
-        if pid and not psutil.pid_exists(pid):
-            instance.report_run_failed(run, f"minedag: the run's process {pid} is gone (killed?); run marked failed "
-                                            "and its browser-pool slot freed")
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-            reaped.append(run.run_id)
-    return reaped
 
 
 @dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,

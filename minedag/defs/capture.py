@@ -1,5 +1,3 @@
-import os
-import socket
 from collections.abc import Iterator
 
 import dagster as dg
@@ -7,8 +5,9 @@ import dagster as dg
 from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
 from minedag.defs.page_checks import PageOutcome, log_page_checks, page_check_spec
-from minedag.defs.partitions import BROWSER_POOL, HOST_TAG, PID_TAG, mining_backfill_policy, url_partitions
+from minedag.defs.partitions import BROWSER_POOL, mining_backfill_policy, url_partitions
 from minedag.defs.resources import BrowserResource, StoreResource
+from minedag.mining import process_tags
 
 CAPTURE_VERSION = "1"
 # One evaluation per page: a page that could not be captured is a failed check on its own partition in the UI.
@@ -32,7 +31,7 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
     accessibility tree, performance metrics and paint timing, layer tree, network and console logs, CSS/JS
     coverage, axe-core results and a screenshot. Failed pages are stored too, with the reason."""
     # Which process holds this run's browser-pool slot: if it is killed, `dead_run_sensor` frees the slot.
-    context.instance.add_run_tags(context.run.run_id, {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
+    context.instance.add_run_tags(context.run.run_id, process_tags())
     urls = list(context.partition_keys)
     target = store.get()
     results: list[tuple[PageCapture, str]] = []

@@ -23,5 +23,6 @@ MINING_BATCH = mining_batch()
 
 # Mining runs claim a slot of this pool (one Chromium each); its limit is set in dagster.yaml.
 BROWSER_POOL = "browser"
-PID_TAG, HOST_TAG = "minedag/pid", "minedag/host"  # the process that runs a mining step, and its machine
+# The process that runs a mining step (its pid and start time: a reused pid is not it) and its machine.
+PID_TAG, PID_STARTED_TAG, HOST_TAG = "minedag/pid", "minedag/pid_started", "minedag/host"
 mining_backfill_policy = dg.BackfillPolicy.multi_run(max_partitions_per_run=MINING_BATCH)
