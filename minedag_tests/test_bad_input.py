@@ -142,3 +142,53 @@ def test_mobile_emulation_as_a_second_pass(options):
     assert cap.ok and cap.viewport["width"] == 1280
     assert cap.mobile["viewportWidth"] == 390 and cap.mobile["tapTargets"] > 5
     assert cap.mobile["visibleMenuToggle"] is True  # the hamburger shows under 768 px
+
+
+def _browser_peak_mb(stop, peak: dict[str, int]) -> None:
+    """Samples the resident size of the browser processes below this one (not renderers) until ``stop``."""
+    import psutil
+
+    me = psutil.Process()
+    while not stop.wait(0.1):
+        for proc in me.children(recursive=True):
+            try:
+                if "chrom" in proc.name() and not any(a.startswith("--type=") for a in proc.cmdline()):
+                    peak["mb"] = max(peak["mb"], proc.memory_info().rss >> 20)
+            except psutil.Error:
+                continue
+
+
+def test_a_script_built_dom_is_refused_before_its_text_reaches_the_browser_process(options):
+    """~500 bytes on the wire, 6,000 x 20 kB of unique attributes built by script: its markup is measured in the
+    renderer and refused, so the DevTools traffic that took the browser process to 600-870 MB never happens."""
+    import threading
+
+    stop, peak = threading.Event(), {"mb": 0}
+    sampler = threading.Thread(target=_browser_peak_mb, args=(stop, peak), daemon=True)
+    sampler.start()
+    try:
+        caps = {c.url: c for c in capture_urls(["http://lab.test/bloated-dom", "http://shop.test/"], options)}
+    finally:
+        stop.set()
+        sampler.join()
+    bloated = caps["http://lab.test/bloated-dom"]
+    assert bloated.error_kind == "too_large" and "max_dom_chars=25,000,000" in bloated.error, bloated.error
+    assert caps["http://shop.test/"].ok
+    assert 0 < peak["mb"] < 450, peak  # 565-620 MB for one such page without the check (measured)
+
+
+def test_a_browser_process_that_grew_is_replaced_between_captures(options):
+    """Above ``max_browser_mb`` the browser is closed once no capture uses it and the next page gets a fresh one;
+    no page is lost to it. (A fresh browser here is ~200 MB after its first page.)"""
+    import asyncio
+
+    from minedag.capture import Capturer
+
+    async def run():
+        async with Capturer(dataclasses.replace(options, max_browser_mb=150)) as capturer:
+            caps = [await capturer.capture(url) for url in ("http://shop.test/", "http://blog.test/", "http://shop.test/about")]
+            return caps, capturer.pool.recycled, capturer.pool.launches
+
+    caps, recycled, launches = asyncio.run(run())
+    assert all(c.ok for c in caps), [(c.url, c.error) for c in caps]
+    assert recycled and "above its recycling mark of 150 MB" in recycled[0] and launches == len(recycled) + 1

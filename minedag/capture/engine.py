@@ -33,7 +33,7 @@ from minedag.capture.guard import (
     Refusal,
     system_resolver,
 )
-from minedag.capture.memory import RendererWatchdog
+from minedag.capture.memory import MemoryWatchdog
 from minedag.capture.model import PageCapture, PreviousCapture
 from minedag.capture.options import CaptureOptions
 from minedag.capture.politeness import Politeness
@@ -53,6 +53,8 @@ _NET_ERRORS = {"ERR_NAME_NOT_RESOLVED": "dns", "ERR_NAME_RESOLUTION_FAILED": "dn
 
 
 # The page's localStorage/sessionStorage values: never stored, only masked wherever else they appear.
+# Elements and markup length, measured in the renderer (the markup never leaves it).
+_DOM_SIZE_JS = "[document.getElementsByTagName('*').length, document.documentElement ? document.documentElement.outerHTML.length : 0]"
 _STORAGE_JS = """() => { const out = []; for (const name of ["localStorage", "sessionStorage"]) { try { const s = window[name];
   for (let i = 0; i < Math.min(s.length, 200); i++) out.push(String(s.getItem(s.key(i))).slice(0, 2000)); } catch (e) {} }
   return out; }"""
@@ -70,8 +72,9 @@ class Capturer:
         self.guard = Guard(UrlPolicy(self.options.allow_hosts), HostRules.parse(self.options.host_rules),
                            self.options.resolver or system_resolver)
         self.proxy = GuardProxy(self.guard, max_response_bytes=self.options.max_response_bytes)
-        self.watchdog = RendererWatchdog(self.options.max_renderer_mb, self.options.max_renderers_mb)
-        self.pool = BrowserPool(self.options, self.proxy, *(axe_source() if self.options.axe else ("", "")))
+        self.watchdog = MemoryWatchdog(self.options.max_renderer_mb, self.options.max_renderers_mb, self.options.max_browser_mb)
+        self.pool = BrowserPool(self.options, self.proxy, *(axe_source() if self.options.axe else ("", "")),
+                                watchdog=self.watchdog)
         self._robots: dict[str, asyncio.Future[str | None]] = {}
         self.politeness = Politeness(self.options.politeness)
 
@@ -200,6 +203,8 @@ class Capturer:
                                 f"or hung; budgets: navigation {o.nav_timeout_s:.0f} s, each collector {o.collect_timeout_s:.0f} s)")
         except PlaywrightError as exc:
             cap.fail(*_classify(exc, self.pool.browser))
+        if cap.error_kind == "browser" and (killed := [k for k in self.watchdog.kills_since(started) if k.browser]):
+            cap.error = f"{killed[-1].reason}: killed with the pages it held (retried later)"
         cap.versions = dict(self.pool.versions)
         cap.timing["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return cap
@@ -270,10 +275,11 @@ class Capturer:
             if _moved(page.url, cap.final_url):  # a script or a meta refresh navigated after load: follow it
                 with contextlib.suppress(PlaywrightError):
                     await page.wait_for_load_state("load", timeout=o.nav_timeout_s * 1000)
-            nodes = await page.evaluate("document.getElementsByTagName('*').length")
+            nodes, chars = await page.evaluate(_DOM_SIZE_JS)
             cap.performance_metrics["DomNodesTotal"] = nodes
-            if nodes > o.max_dom_nodes:
-                cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}")
+            if nodes > o.max_dom_nodes or chars > o.max_dom_chars:
+                cap.fail("too_large", f"DOM has {nodes} elements, above max_dom_nodes={o.max_dom_nodes}" if nodes > o.max_dom_nodes
+                         else f"the rendered document is {chars:,} characters of markup, above max_dom_chars={o.max_dom_chars:,}")
                 await probe.stop()
                 return
             cap.rendered_html = (await asyncio.wait_for(document_html(tab.cdp), o.nav_timeout_s))[: o.max_html_bytes]

@@ -36,6 +36,10 @@ class CaptureOptions:
         max_dom_nodes: larger DOMs are recorded as failed (``too_large``) before the heavy collectors.
         max_renderer_mb, max_renderers_mb: resident memory one renderer, and all of them together, may use; a
             renderer above is killed and its page fails as ``too_large`` (``capture.memory``).
+        max_browser_mb: resident memory of the browser process above which it is replaced once no capture uses
+            it (killed at once above twice that; its pages in flight fail as ``browser`` and are retried).
+        max_dom_chars: a rendered document whose markup is longer fails as ``too_large`` before anything reads
+            it (its text would pass through the browser process, which keeps the memory).
         emulation: ``desktop``, ``mobile`` or ``both`` (desktop capture plus a mobile pass).
         axe: run axe-core; screenshot: take the viewport PNG.
         axe_rules: axe rule ids or tags to run instead of the default set (``("all",)``: every rule axe ships,
@@ -64,6 +68,8 @@ class CaptureOptions:
     max_response_bytes: int = 32_000_000
     max_renderer_mb: int = 1024
     max_renderers_mb: int = 2560
+    max_browser_mb: int = 1024
+    max_dom_chars: int = 25_000_000
     resolver: Callable[[str], list[str]] | None = None
     redact_emails: bool = False
     emulation: Literal["desktop", "mobile", "both"] = "desktop"

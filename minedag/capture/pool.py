@@ -1,4 +1,5 @@
-"""The browser pool: one Chromium, one context per site (recycled), warm tabs reused within a site.
+"""The browser pool: one Chromium, one context per site (recycled), warm tabs reused within a site; the browser
+itself is replaced when the memory watchdog says it grew too much (once no capture uses it).
 
 Every context goes through its own port on the guard proxy, so what the guard refused is counted per capture.
 """
@@ -21,6 +22,7 @@ import minedag
 from minedag.capture.chromium import find_chromium, launch_args, sandbox_allowed
 from minedag.capture.collectors import PageProbe
 from minedag.capture.guard import GuardProxy, Listener
+from minedag.capture.memory import MemoryWatchdog
 from minedag.capture.options import CaptureOptions
 
 log = logging.getLogger(__name__)
@@ -56,16 +58,20 @@ class SiteContext:
 class BrowserPool:
     """Launches Chromium on first use (and again after it died) and hands out per-site contexts and tabs."""
 
-    def __init__(self, options: CaptureOptions, proxy: GuardProxy, axe_script: str = "", axe_version: str = ""):
-        self.options, self.proxy = options, proxy
+    def __init__(self, options: CaptureOptions, proxy: GuardProxy, axe_script: str = "", axe_version: str = "",
+                 watchdog: MemoryWatchdog | None = None):
+        self.options, self.proxy, self.watchdog = options, proxy, watchdog
         self.axe_script, self.axe_version = axe_script, axe_version
         self.own: Listener | None = None  # minedag's own requests ("changed since?") and anything context-less
         self.browser: Browser | None = None
         self.contexts: dict[tuple[str, bool], SiteContext] = {}
         self.versions: dict[str, str] = {}
         self.launches = 0
+        self.recycled: list[str] = []  # why the browser was replaced, each time
+        self.in_use = 0  # contexts handed out and not released
         self._pw: Playwright | None = None
         self._lock = asyncio.Lock()
+        self._idle = asyncio.Condition()
 
     async def start(self) -> None:
         self.own = self.proxy.listen()
@@ -106,6 +112,7 @@ class BrowserPool:
 
     async def context(self, site: str, mobile: bool) -> SiteContext:
         """The site's context (a new one every ``recycle_context_every`` pages), counted as in use until ``release``."""
+        await self._recycle_if_due()
         browser = await self.ensure_browser()
         async with self._lock:
             key = (site, mobile)
@@ -129,7 +136,21 @@ class BrowserPool:
             sc.opened += 1
             sc.in_flight += 1
             sc.last_used = time.monotonic()
+            self.in_use += 1
             return sc
+
+    async def _recycle_if_due(self) -> None:
+        """While the browser is due for recycling, new captures wait; the last one in flight to finish lets it close."""
+        if self.watchdog is None or self.watchdog.recycle_reason is None:
+            return
+        watchdog = self.watchdog
+        async with self._idle:
+            await self._idle.wait_for(lambda: self.in_use == 0 or watchdog.recycle_reason is None)
+            if (reason := watchdog.recycle_reason) is not None and self.browser is not None:
+                log.info("recycling the browser: %s", reason)
+                self.recycled.append(reason)
+                await self.close_browser()
+                watchdog.recycle_reason = None  # the next round measures the new browser
 
     def _context_args(self, mobile: bool) -> dict[str, Any]:
         o = self.options
@@ -151,6 +172,9 @@ class BrowserPool:
 
     async def release(self, sc: SiteContext) -> None:
         sc.in_flight -= 1
+        async with self._idle:
+            self.in_use -= 1
+            self._idle.notify_all()
         if sc.retiring and sc.in_flight == 0:
             await close_quietly(sc.context)
 

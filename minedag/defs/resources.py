@@ -41,6 +41,8 @@ class BrowserResource(dg.ConfigurableResource):
                                                             "is killed and the page fails as too_large.")
     max_renderers_mb: int = Field(default=2560, description="Resident memory all renderers may use together (size the "
                                                              "pod for this plus about 700 MB).")
+    max_browser_mb: int = Field(default=1024, description="Resident memory of the browser process above which it is "
+                                                          "replaced once no capture uses it (killed at twice this).")
     incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
                                                          "and keep the earlier capture when the page did not change.")
 
@@ -71,7 +73,7 @@ class BrowserResource(dg.ConfigurableResource):
             capture_timeout_s=saved_capture_timeout() or self.capture_timeout_s, collect_timeout_s=self.collect_timeout_s,
             emulation=self.emulation, recycle_context_every=self.recycle_context_every,  # type: ignore[arg-type]
             pages_per_site=self.pages_per_site, redact_emails=self.redact_emails,
-            max_renderer_mb=self.max_renderer_mb, max_renderers_mb=self.max_renderers_mb,
+            max_renderer_mb=self.max_renderer_mb, max_renderers_mb=self.max_renderers_mb, max_browser_mb=self.max_browser_mb,
             politeness=PolitenessRules(respect_robots=self.respect_robots, robots_agent=self.robots_agent,
                                        min_delay_s=self.min_delay_s, shared_state_dir=self.politeness_dir or str(store_dir() / "politeness")),
         )

@@ -33,6 +33,11 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
                                  b"<script>for (let i = 0; i < 50; i++) { alert('spam ' + i); }</script>"),
     "/popup-spam": ("text/html", b"<!doctype html><title>Popups</title><h1>Popups</h1>"
                                  b"<script>for (let i = 0; i < 20; i++) { window.open('/popup-spam?' + i); }</script>"),
+    # ~500 bytes on the wire, 120 MB of unique attribute text once its script ran.
+    "/bloated-dom": ("text/html", b"<!doctype html><title>Bloated</title><h1>Bloated</h1><div id=r></div><script>"
+                                  b"const r = document.getElementById('r'); for (let i = 0; i < 6000; i++) {"
+                                  b" const d = document.createElement('div'); d.setAttribute('data-x', (i + '-').repeat(4000).slice(0, 20000));"
+                                  b" d.textContent = 'n' + i; r.appendChild(d); }</script>"),
     "/infinite-loop": ("text/html", b"<!doctype html><title>Loop</title><h1>Loop</h1><script>while (true) {}</script>"),
     "/huge-dom": ("text/html", b"<!doctype html><title>Huge</title><h1>Huge</h1><ul>"
                                + b"<li class='row'><span>item</span> <b>x</b></li>" * 240_000 + b"</ul>"),
