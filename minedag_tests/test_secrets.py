@@ -27,7 +27,8 @@ SECRETS = {
     "url session": "UrlSession4567", "e-mail": "ada.lovelace@example.org",
     "password after a data-value decoy": "Passw0rdSecond", "csrf meta": "CsrfMeta4455",
     "percent-encoded parameter name": "EncodedKey6677", "token in a fragment": "FragTok8899",
-    "password typed in by a script": "TypedSecret99",
+    "password typed in by a script": "TypedSecret99", "cookie set by a script": "ScriptCookie4321",
+    "cookie set on a login redirect": "RedirCookie8765",
 }
 PAGE = f"""<!doctype html><html lang="en"><head><title>Account</title>
 <meta name="csrf-token" content="{SECRETS['csrf meta']}">
@@ -44,6 +45,8 @@ PAGE = f"""<!doctype html><html lang="en"><head><title>Account</title>
 <a href="/callback#access_token={SECRETS['token in a fragment']}&state=1">Continue</a>
 <script>localStorage.setItem("k", ["Stored", "Secret0123"].join(""));
 document.getElementById("pw3").value = ["Typed", "Secret99"].join("");
+document.cookie = "sid=" + ["Script", "Cookie4321"].join("") + "; path=/";
+document.querySelector("main").insertAdjacentHTML("beforeend", "<p>Cookies here: " + document.cookie + "</p>");
 fetch("/api?token={SECRETS['fetch token']}").catch(() => {{}});</script></main></body></html>"""
 
 
@@ -54,7 +57,15 @@ def secret_site():
             pass
 
         def do_GET(self) -> None:  # noqa: N802
-            body = PAGE.encode() if self.path.startswith("/account") else b"ok"
+            if self.path.startswith("/signin"):  # a login that sets its session cookie on the redirect only
+                self.send_response(302)
+                self.send_header("Location", "/account?tab=profile")
+                self.send_header("Set-Cookie", f"rsid={SECRETS['cookie set on a login redirect']}; HttpOnly; Path=/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            echoed = f"<p>Signed in with {self.headers.get('Cookie', 'no cookie')}</p></main>"  # the server echoes it
+            body = PAGE.replace("</main>", echoed).encode() if self.path.startswith("/account") else b"ok"
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8" if self.path.startswith("/account") else "text/plain")
             self.send_header("Set-Cookie", f"session={SECRETS['cookie']}; HttpOnly")
@@ -80,9 +91,9 @@ def test_no_planted_secret_survives_anywhere(secret_site, tmp_path, monkeypatch)
                           resources={"browser": browser, "store": StoreResource(root=str(store_root))})
     instance = dg.DagsterInstance.ephemeral()
     raw = f"http://secrets.test/account?session={SECRETS['url session']}&tab=orders"
-    (result,) = mine(instance, [raw], defs=defs)
+    (result,) = mine(instance, [raw, "http://secrets.test/signin"], defs=defs)
     assert result.success
-    assert instance.get_dynamic_partitions("urls") == ["http://secrets.test/account?tab=orders"]
+    assert instance.get_dynamic_partitions("urls") == ["http://secrets.test/account?tab=orders", "http://secrets.test/signin"]
     store = Store(store_root)
     cap = store.load_capture("http://secrets.test/account?tab=orders")
     assert cap is not None and cap.ok and "set-cookie" in cap.response_headers  # still there, as a name

@@ -287,6 +287,9 @@ class Capturer:
             await probe.collect()
             with contextlib.suppress(PlaywrightError, TimeoutError):
                 cap.storage_values = await asyncio.wait_for(page.evaluate(_STORAGE_JS), o.collect_timeout_s)
+            with contextlib.suppress(PlaywrightError, TimeoutError):  # set by script or on a redirect: no header says so
+                jar = await asyncio.wait_for(cdp_send(tab.cdp, "Network.getCookies"), o.collect_timeout_s)
+                cap.storage_values += [str(c.get("value", ""))[:2000] for c in jar.get("cookies", [])[:200]]
             cap.ok = True
             reusable = not probe.ran_out
             if _moved(page.url, cap.final_url):

@@ -231,6 +231,8 @@ class GuardProxy:
                 await self._forward(listener, method, target, headers, reader, writer)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError, ConnectionError):
             pass
+        except asyncio.CancelledError:  # the proxy is stopping: end quietly (Python 3.11's stream callback would
+            pass                        # print the cancelled handler as an "Exception in callback" traceback)
         finally:
             writer.close()
 

@@ -11,7 +11,8 @@ match something elsewhere (a hidden field holding the page's own path must not m
 - URL parameters by name (``minedag.urls.SECRET_PARAMS``, percent-encoded names included), in queries and
   fragments (``#access_token=``), in every string of the capture.
 - Secrets by origin, masked wherever they appear: credential header values, the values of secret URL parameters,
-  and cookie and local/session storage values that look like tokens (a cookie ``lang=english`` is no secret).
+  and cookie (the browser's cookie jar: set by a script or on a redirect too) and local/session storage values that
+  look like tokens (a cookie ``lang=english`` is no secret).
 - E-mail addresses in text are masked on request (``redact_emails``).
 """
 
