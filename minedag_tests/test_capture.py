@@ -98,6 +98,31 @@ def test_screenshot_robots_and_console(captures, options):
     json.loads(cap.to_json())  # serialisable
 
 
+def test_a_page_with_running_animations_gives_the_same_screenshot_every_time_under_load(options):
+    """app.test/ runs an infinite transform animation on the compositor: before the capture waited for the frame
+    that shows it stopped, 8 of 30 screenshots taken beside two busy processes differed from the rest."""
+    import asyncio
+    import hashlib
+    import subprocess
+    import sys
+
+    from minedag.capture import Capturer
+
+    async def shots() -> set[str]:
+        async with Capturer(options) as capturer:
+            return {hashlib.sha256((await capturer.capture("http://app.test/")).screenshot or b"").hexdigest()
+                    for _ in range(12)}
+
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        digests = asyncio.run(shots())
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert len(digests) == 1 and hashlib.sha256(b"").hexdigest() not in digests, digests
+
+
 def test_console_messages_and_page_errors(options):
     from minedag.capture import capture_urls
 
