@@ -54,6 +54,12 @@ def playwright_has_browser() -> bool:
     return any(cache.glob("chromium*/chrome-linux*/chrome")) or any(cache.glob("chromium_headless_shell*/*/chrome-headless-shell"))
 
 
+# The same page gives the same pixels on any run: one raster path, no partial raster, no runtime-tuned Skia code,
+# sRGB output (without them the anti-aliasing of a rounded border differed in 1 of 5 screenshots).
+PIXEL_STABLE_FLAGS = ("--disable-partial-raster", "--disable-skia-runtime-opts", "--force-color-profile=srgb",
+                      "--disable-lcd-text", "--font-render-hinting=none")
+
+
 def launch_args(proxy_url: str) -> list[str]:
     """Chromium flags: the closed-network set, and all traffic through minedag's guard proxy at ``proxy_url``.
 
@@ -62,7 +68,7 @@ def launch_args(proxy_url: str) -> list[str]:
     """
     return [*CLOSED_NETWORK_FLAGS, f"--proxy-server={proxy_url}", "--proxy-bypass-list=<-loopback>",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", *PIXEL_STABLE_FLAGS]
 
 
 def sandbox_allowed() -> bool:
