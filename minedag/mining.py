@@ -85,7 +85,7 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
         defs = loaded
     urls = register_urls(instance, urls).urls
     reap_dead_runs(instance)  # without the daemon, a killed run's browser slot would make this one wait for ever
-    instance.event_log_storage.initialize_concurrency_limit_to_default(BROWSER_POOL)  # see mine_distributed
+    ensure_pool_limit(instance)
     order = instance.get_dynamic_partitions(url_partitions.name)
     wanted = set(urls)
     positions = sorted(i for i, key in enumerate(order) if key in wanted)
@@ -99,6 +99,15 @@ def mine(instance: dg.DagsterInstance, urls: Sequence[str], defs: dg.Definitions
         if on_run:
             on_run(results[-1], len(ranges))
     return results
+
+
+def ensure_pool_limit(instance: dg.DagsterInstance) -> None:
+    """Create the ``browser`` pool's limit row before runs start: runs starting together on a fresh database would
+    each insert it and all but one fail (a race in Dagster's SQL storage). Only when it is missing: on PostgreSQL a
+    second insert aborts Dagster's transaction, and the update it then tries fails."""
+    storage = instance.event_log_storage
+    if BROWSER_POOL not in storage.get_concurrency_keys():
+        storage.initialize_concurrency_limit_to_default(BROWSER_POOL)
 
 
 def process_tags() -> dict[str, str]:
@@ -181,9 +190,7 @@ def mine_distributed(instance: dg.DagsterInstance, urls: Sequence[str], celery: 
     wanted = set(urls)
     ranges = contiguous_ranges(sorted(i for i, key in enumerate(order) if key in wanted), batch)
     tags = [range_tags(order[start], order[end]) for start, end in ranges]
-    # Runs that start together on a fresh database would each insert the pool's limit row and all but one
-    # fail (a race in Dagster's SQL storage): create it once, here, before they start.
-    instance.event_log_storage.initialize_concurrency_limit_to_default(BROWSER_POOL)
+    ensure_pool_limit(instance)
     with ProcessPoolExecutor(max_workers=len(tags) or 1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_run_distributed, [instance.get_ref()] * len(tags), [celery] * len(tags), tags))
 

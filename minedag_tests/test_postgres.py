@@ -41,6 +41,7 @@ def test_mining_job_and_sensor_on_postgres(pg_instance, tmp_path, monkeypatch):
     monkeypatch.setattr(storage, "store_event_batch", lambda events: (batches.append(events), store_batch(events))[1])
     (result,) = mine(pg_instance, urls)
     assert result.success
+    assert mine(pg_instance, []) == []  # a second command on the same database (its pool row exists) starts cleanly
     # DAGSTER_EVENT_BATCH_SIZE (minedag.settings.DAGSTER_ENV): each asset's materializations of the run in one write
     materializations = pg_instance.get_records_for_run(result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
     batched = [e for batch in batches for e in batch if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION]
