@@ -723,6 +723,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from minedag.evaluation.targets import target_table
 
     scores: dict[str, float] = {}
+    table: dict[str, dict] = {}
     report = evaluate()
     scores.update({k: v for k, v in report.items() if k.startswith("discover_")})
     site_scores, site_misses = evaluate_sample_site()
@@ -730,11 +731,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.corpus:
         from minedag.evaluation.corpus import evaluate_corpus
 
-        scores.update(evaluate_corpus(Path(args.corpus), console=None if args.json else console))
+        corpus_scores, table = evaluate_corpus(Path(args.corpus), console=None if args.json else console)
+        scores.update(corpus_scores)
     failures = gate.check(scores)
     if args.json:
         print(json.dumps({"scores": scores, "floors": gate.floors(), "failures": failures, "discover_misses": report["misses"],
-                          "targets": target_table(scores)}))
+                          "targets": target_table(scores), "confidence": table}))
     else:
         table = Table(title="minedag eval")
         for column in ("score", "value", "floor"):
@@ -752,6 +754,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             measured = "\n".join(ran + ([f"{skipped} more with --corpus"] if skipped else [])) or "-"
             targets.add_row(row["target"], row["functionality"], row["kind"], measured)
         console.print(targets)
+        if table:
+            _confidence_table(table)
         for miss in site_misses:
             console.print(f"  miss: {miss}")
         for miss in report["misses"]:
@@ -759,8 +763,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for failure in failures:
             console.print(f"  [red]below floor[/] {failure}")
     if args.pin:
+        from minedag.evaluation import confidence
+
         gate.pin(scores, allow_lower=args.allow_lower_floor)
+        if table:
+            confidence.pin(table)
     return 1 if failures and not args.pin else 0
+
+
+def _confidence_table(table: dict[str, dict]) -> None:
+    """Heuristic targets on the labelled pages: tuned on every page vs cross-validated by site, at the threshold."""
+    out = Table(title="heuristic targets: precision / coverage where the bundle keeps the label")
+    for column in ("target", "accuracy", "tuned-on", "site-grouped CV", "threshold", "trained on"):
+        out.add_column(column, overflow="fold")
+    for target, row in table.items():
+        tuned, cv = row["tuned"], row["cross_validated"]
+        out.add_row(target, f"{row['accuracy']:.3f}", f"{tuned['precision']:.3f} / {tuned['coverage']:.3f}",
+                    f"{cv['precision']:.3f} / {cv['coverage']:.3f}", f"{row['threshold']:.3f}",
+                    "yes" if row["trainable"] else "no: an input")
+    console.print(out)
 
 
 def cmd_bundles(args: argparse.Namespace) -> int:
@@ -799,6 +820,33 @@ def cmd_bundles(args: argparse.Namespace) -> int:
         raise UsageError("`minedag bundles diff FUNCTIONALITY V1 V2` needs two versions (see `minedag bundles list`)")
     diff = bundle_diff(root, args.functionality, *args.versions)
     print(json.dumps(diff, default=str) if args.json else diff_text(diff))
+    return 0
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    """Correct labels: import people's labels (CSV/JSONL of url, target, value), export the least sure ones to review."""
+    from minedag.bundles.labels import import_labels, review_queue, write_queue
+    from minedag.settings import store_dir
+    from minedag.store import Store
+
+    store = Store(store_dir())
+    if args.action == "import":
+        counts = import_labels(store, Path(args.file))
+        if args.json:
+            print(json.dumps(counts))
+        else:
+            console.print(f"imported {counts['imported']} label(s) ({counts['replaced']} replaced an earlier one); "
+                          f"{counts['total']} human label(s) in the store. The next bundle build uses them first.")
+        return 0
+    from minedag.evaluation.confidence import JUDGES
+
+    rows = review_queue(store, args.target or list(JUDGES))
+    write_queue(rows, Path(args.file))
+    if args.json:
+        print(json.dumps({"written": len(rows), "file": args.file}))
+    else:
+        console.print(f"wrote {len(rows)} label(s) to {args.file}, least sure first; correct the value column and "
+                      f"`minedag labels import {args.file}`")
     return 0
 
 
@@ -901,6 +949,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="show: this version instead of latest")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bundles)
+    p = sub.add_parser("labels", help=cmd_labels.__doc__, description=cmd_labels.__doc__)
+    p.add_argument("action", choices=["import", "export"], help="import a label file, or export the review queue")
+    p.add_argument("file", help="a .csv (url,target,value) or .jsonl file")
+    p.add_argument("--target", action="append", help="export: only this heuristic target (repeatable), "
+                   "e.g. ux_pattern_analyzer.page_type")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_labels)
     p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
     p.add_argument("--rounds", type=int, default=3, help="times each sample URL is mined (default 3)")
     p.add_argument("--json", action="store_true", help="print the measurements as one JSON object")

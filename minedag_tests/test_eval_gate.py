@@ -14,11 +14,16 @@ CORPUS = Path(os.environ.get("MINEDAG_CORPUS", Path(__file__).resolve().parents[
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not beside the repo ({CORPUS}); the gate needs it")
 def test_profiles_meet_their_pinned_floors_on_the_corpus():
+    from minedag.evaluation import confidence
     from minedag.evaluation.corpus import evaluate_corpus
 
-    scores = evaluate_corpus(CORPUS)
+    scores, table = evaluate_corpus(CORPUS)
     assert set(gate.floors()) >= set(scores)
     assert not gate.check(scores), scores
+    # What bundles apply is what these pages measure now (`minedag eval --corpus ... --pin` writes it).
+    assert table == confidence.pinned()
+    assert all(row["cross_validated"]["pages"] > 40
+               for row in table.values())
 
 
 def test_lowering_a_floor_needs_the_explicit_flag(tmp_path, monkeypatch):

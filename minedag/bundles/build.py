@@ -25,13 +25,14 @@ import pyarrow.parquet as pq
 
 import minedag
 from minedag.bundles.columns import column_name, hf_feature, typed_column, yaml_features
+from minedag.bundles.labels import label_targets
 from minedag.bundles.near_duplicates import near_duplicates
 from minedag.errors import MinedagError
 from minedag.functionalities import Functionality
 from minedag.profiles.record import is_present
 from minedag.store import CorruptFile, Store
 
-BUNDLE_FORMAT = "2"  # 2: typed nested columns named profile__attribute, constant columns left out
+BUNDLE_FORMAT = "3"  # 2: typed nested columns named profile__attribute, constant columns left out; 3: label_sources
 SPLIT_NAMES = ("train", "validation", "test")
 _BASE_TYPES = {"url": pa.string(), "site": pa.string(), "ok": pa.bool_(), "error": pa.string(), "status": pa.int64(),
                "quality": pa.int64(), "capture_hash": pa.string(), "captured_at": pa.string(), "profile_versions": pa.string()}
@@ -157,7 +158,8 @@ def build_bundle(functionality: Functionality, store: Store, root: Path, urls: l
     frame = bundle_frame(functionality, store, urls)
     texts = _main_texts(store, frame, functionality)
     excluded = _exclusions(frame, functionality, texts)
-    members = frame[~frame["url"].isin(excluded["url"])].drop(columns=["missing_records"]).reset_index(drop=True)
+    extracted = frame[~frame["url"].isin(excluded["url"])].drop(columns=["missing_records"]).reset_index(drop=True)
+    members, labels = label_targets(functionality, extracted, store)
     version = _version(functionality, members, excluded)
     target = root / functionality.name / version
     if target.parent.is_dir():
@@ -169,7 +171,10 @@ def build_bundle(functionality: Functionality, store: Store, root: Path, urls: l
     splits = split_by_domain(members["site"].tolist(), functionality.splits)
     members["split"] = members["site"].map(splits)
     manifest = _manifest(functionality, frame, members, excluded, version, store, min_confidence, texts)
-    manifest["checks"] = [asdict(c) for c in check_bundle(functionality, frame, members, splits)]
+    manifest["labels"] = labels
+    # Checks look at what was extracted: a label the bundle abstains from is not a missing attribute.
+    checked = extracted.assign(split=members["split"])
+    manifest["checks"] = [asdict(c) for c in check_bundle(functionality, frame, checked, splits)]
     root.joinpath(functionality.name).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root / functionality.name, prefix=f".{version}.{_builder()}."))
     try:
@@ -381,7 +386,11 @@ def bundle_table(f: Functionality, members: pd.DataFrame, store: Store) -> tuple
             misfits[column_name(q)] = bad
     for name, (array, feature) in raw_columns(f, members["capture_id"].tolist(), store).items():
         arrays[name], features[name] = array, feature
-    targets = {column_name(q) for q in f.targets}  # kept even while unmeasured: they are what the bundle is for
+    sources = pa.struct([(column_name(q), pa.string()) for q in f.targets])
+    arrays["label_sources"] = pa.array(members["label_sources"].tolist(), type=sources)
+    features["label_sources"] = hf_feature(sources)
+    # Kept even when constant: targets (even while unmeasured) are what the bundle is for; label_sources says whose.
+    targets = {column_name(q) for q in f.targets} | {"label_sources"}
     constant = {}
     if len(members) > 1:
         for name, array in list(arrays.items()):
@@ -447,7 +456,8 @@ def _write(folder: Path, f: Functionality, members: pd.DataFrame, excluded: pd.D
         if f.trained_targets:
             with open(folder / "chat" / f"{name}.jsonl", "w") as out:
                 for row in plain_rows(members[members["split"] == name]):
-                    out.write(strict_json(_chat(f, row)) + "\n")
+                    if any(row.get(q) is not None for q in f.trained_targets):  # no answer on every target: no example
+                        out.write(strict_json(_chat(f, row)) + "\n")
     with open(folder / "exclusions.jsonl", "w") as out:
         for row in plain_rows(excluded):
             out.write(strict_json(row) + "\n")

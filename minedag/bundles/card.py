@@ -48,6 +48,7 @@ def _text(m: dict[str, Any]) -> str:
         targets += ("\n\nDeclared targets not measured on real pages yet, so input columns here (heuristics of their "
                     "profiles; they become targets once `minedag eval` scores them): "
                     + ", ".join(f"`{q}`" for q in unmeasured) + ".")
+    targets += _label_sources(m.get("labels") or {})
     misfits = ", ".join(f"`{c}` ({n})" for c, n in columns["values_not_matching_their_type"].items()) or "none"
     excluded = "\n".join(f"- {reason}: {n}" for reason, n in m["excluded_by_reason"].items()) or "- none"
     recs = m["recommendations"]
@@ -118,6 +119,23 @@ def _chat_line(m: dict[str, Any]) -> str:
         return ""
     return (f"; `chat/<split>.jsonl`: `{{\"messages\": [...]}}` for fine-tuning\n  (features in, targets "
             f"`{', '.join(m['targets'])}` out)")
+
+
+def _label_sources(labels: dict[str, dict[str, Any]]) -> str:
+    """Per target: whose labels the rows carry, and for heuristics the threshold and what it keeps on new sites."""
+    if not labels:
+        return ""
+    lines = ["", "", "Whose label each row carries (column `label_sources`): `human` (imported with `minedag labels "
+             "import`), `authoritative`, `campaign`, `heuristic` (kept: its confidence reached the threshold), "
+             "`abstained` (null: not sure enough), `unmeasured`.", "",
+             "| target | human | authoritative | campaign | heuristic | abstained | unmeasured | threshold | cross-validated precision / coverage |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for target, row in labels.items():
+        counts = " | ".join(str(row.get(s, 0)) for s in ("human", "authoritative", "campaign", "heuristic", "abstained", "unmeasured"))
+        cv = f"{row['cv_precision']:.3f} / {row['cv_coverage']:.3f}" if "cv_precision" in row else "-"
+        threshold = f"{row['threshold']:.3f}" if "threshold" in row else "-"
+        lines.append(f"| `{target}` | {counts} | {threshold} | {cv} |")
+    return "\n".join(lines)
 
 
 def _target(name: str, column: str) -> str:

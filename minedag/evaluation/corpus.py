@@ -313,13 +313,15 @@ def _share(pair: list[int]) -> float:
 
 
 def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | None = None,
-                    labels: Path | None = None) -> dict[str, float]:
+                    labels: Path | None = None) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     """Every corpus score (0-1), and the labelled-page scores when ``labels`` (default: ``<root>/../labels``)
-    exists. Captures go through the real browser; misses are printed when ``console`` is set."""
+    exists, with the labels' confidence table (empty without them). Captures go through the real browser; misses
+    are printed when ``console`` is set."""
     from minedag.evaluation.labels import eval_labels, labelled_pages
 
     scores: dict[str, float] = {}
     misses: list[str] = []
+    table: dict[str, dict[str, Any]] = {}
     labels = labels or root.parent / "labels"
     parts = [eval_extruct(root / "extruct"), eval_readability(root / "readability")]
     lh_index = json.loads((root / "lighthouse-seo" / "expected_index.json").read_text())
@@ -339,7 +341,8 @@ def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | N
             pages = f"http://127.0.0.1:{static.server_address[1]}/readability/"
             labelled = [entry["page"] for entry in labelled_pages(labels)]
             by_page = {c.url.removeprefix(pages): c for c in capture_urls([pages + page for page in labelled], opts)}
-            parts.append(eval_labels(labels, root, by_page))
+            label_scores, label_misses, table = eval_labels(labels, root, by_page)
+            parts.append((label_scores, label_misses))
         by_rule: dict[str, set[str]] = {}
         for case in axe_index["rule_cases"] + axe_index["full_cases"]:
             by_rule.setdefault(case["rule"], set()).add(axe_urls[case["page"]])
@@ -355,4 +358,4 @@ def evaluate_corpus(root: Path, console: Any = None, options: CaptureOptions | N
     if console is not None:
         for miss in misses[:80]:
             console.print(f"  miss: {miss}")
-    return scores
+    return scores, table

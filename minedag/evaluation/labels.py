@@ -8,10 +8,13 @@ refused, inline scripts run), the link counts on the HTML as served, as the labe
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from minedag.capture import PageCapture
+from minedag.evaluation import confidence
 from minedag.profiles import extract_record, get_profile
 from minedag.profiles.page import PageView
 
@@ -28,6 +31,17 @@ def labelled_pages(labels: Path) -> list[dict[str, Any]]:
     return json.loads((labels / LABELLED_PAGES).read_text())["pages"]
 
 
+def labelled_site(entry: dict[str, Any]) -> str:
+    """The site a labelled page comes from, the unit of cross-validation: its original URL's registrable domain
+    (news.example.co.uk and www.example.co.uk are one site), else its folder without a trailing number (wapo-1)."""
+    host = (urlsplit(entry.get("original_url") or "").hostname or "").removeprefix("www.")
+    if not host:
+        return re.sub(r"-\d+$", "", entry["page"].split("/")[1])
+    labels = host.split(".")
+    short_second = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in ("co", "com", "org", "net", "ac", "gov")
+    return ".".join(labels[-3:] if short_second else labels[-2:])
+
+
 def served_view(entry: dict[str, Any], corpus: Path) -> PageView:
     """The page's HTML as served, at the URL the labels were made for (no browser)."""
     html = (corpus / "readability" / entry["page"]).read_text(encoding="utf-8", errors="replace")
@@ -41,8 +55,10 @@ def same_cta(found: str | None, label: str | None) -> bool:
     return found_words[: len(label_words)] == label_words and (bool(label_words) or not found_words)
 
 
-def eval_labels(labels: Path, corpus: Path, captures: dict[str, PageCapture]) -> tuple[dict[str, float], list[str]]:
-    """Scores of the measured targets on the labelled pages (``captures``: page -> browser capture), and the misses.
+def eval_labels(labels: Path, corpus: Path,
+                captures: dict[str, PageCapture]) -> tuple[dict[str, float], list[str], dict[str, dict[str, Any]]]:
+    """Scores of the measured targets on the labelled pages (``captures``: page -> browser capture), the misses, and
+    the confidence table (``confidence.report``: tuned-on and site-grouped cross-validated, per target).
 
     ``labels_page_type_accuracy``: share with the labelled page type. Per class of ``dark_patterns`` and
     ``overlays``: ``_specificity`` is the share of pages labelled without it where it does not fire (1 - the
@@ -64,6 +80,7 @@ def eval_labels(labels: Path, corpus: Path, captures: dict[str, PageCapture]) ->
             misses.append(miss)
 
     seo, ux, flows = get_profile("seo_optimizer"), get_profile("ux_pattern_analyzer"), get_profile("workflow_predictor")
+    judged: dict[str, list[confidence.Judged]] = {target: [] for target in confidence.JUDGES}
     for entry in labelled_pages(labels):
         page, capture = entry["page"], captures.get(entry["page"])
         if capture is None or not capture.ok:
@@ -80,6 +97,8 @@ def eval_labels(labels: Path, corpus: Path, captures: dict[str, PageCapture]) ->
         cta, want = flow_record["primary_cta"], entry["primary_cta"]
         score(f"primary_cta_{'accuracy' if want else 'specificity'}", same_cta(cta, want),
               f"labels {page} primary_cta: {cta!r} != {want!r}")
+        for target, parts in judged_parts(entry, ux_record, flow_record).items():
+            judged[target].append(confidence.Judged(labelled_site(entry), parts))
         quality.append((extract_record(seo, capture, view=view)["quality"], entry["usable_for_training"]))
         served = served_view(entry, corpus)
         counted = json.loads(extract_record(seo, served.capture, view=served)["link_counts"] or "{}")
@@ -90,7 +109,24 @@ def eval_labels(labels: Path, corpus: Path, captures: dict[str, PageCapture]) ->
     for (_, name), _label in CLASS_LABELS.items():  # a class no page has is found on all of them
         scores.setdefault(f"labels_{name.replace('-', '_')}_recall", 1.0)
     scores["labels_quality_separation_auc"] = separation(quality)
-    return scores, misses
+    table = confidence.report(judged)
+    scores.update(confidence.scores_of(table))
+    return scores, misses, table
+
+
+def judged_parts(entry: dict[str, Any], ux_record: dict[str, Any],
+                 flow_record: dict[str, Any]) -> dict[str, tuple[tuple[str, bool], ...]]:
+    """Per measured target, each basis of this page's label and whether it agrees with the person's label."""
+    judges = confidence.JUDGES
+    out = {"ux_pattern_analyzer.page_type": ((ux_record["page_type_basis"] or "unknown", ux_record["page_type"] == entry["page_type"]),),
+           "workflow_predictor.primary_cta": ((judges["workflow_predictor.primary_cta"].bases(flow_record["primary_cta"])[0],
+                                               same_cta(flow_record["primary_cta"], entry["primary_cta"])),)}
+    by_class = {name: label for (_, name), label in CLASS_LABELS.items()}
+    for target in ("ux_pattern_analyzer.overlays", "ux_pattern_analyzer.dark_patterns"):
+        found = ux_record[target.split(".")[1]] or []
+        bases = judges[target].bases(found)
+        out[target] = tuple((basis, (c in found) == entry[by_class[c]]) for basis, c in zip(bases, judges[target].classes, strict=True))
+    return out
 
 
 def separation(scored: list[tuple[int, bool]]) -> float:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from minedag.evaluation.confidence import TRAINABLE_PRECISION
+from minedag.evaluation.confidence import pinned as pinned_confidence
 from minedag.evaluation.gate import floors
 
 # target -> (kind, how it is produced, floors.json metrics that score it)
@@ -59,7 +61,15 @@ def target_kind(target: str) -> str:
 def _evidence(target: str) -> tuple[str, str, tuple[str, ...]]:
     if target.startswith("campaign_"):
         return _CAMPAIGN
-    return EVIDENCE.get(target, ("unmeasured", "a heuristic of its profile; no score on labelled real pages yet", ()))
+    kind, how, metrics = EVIDENCE.get(target, ("unmeasured", "a heuristic of its profile; no score on labelled real pages yet", ()))
+    row = pinned_confidence().get(target)
+    if row is None:
+        return kind, how, metrics
+    key = target.split(".", 1)[1]
+    metrics = (*metrics, f"cv_{key}_precision", f"cv_{key}_coverage")
+    if not row["trainable"]:  # right too rarely on sites it was not tuned on, even where it is surest
+        return ("unmeasured", f"{how}; below {TRAINABLE_PRECISION} cross-validated precision, so an input only", metrics)
+    return kind, f"{how}; labels kept only where their confidence reaches {row['threshold']:.2f} (else null)", metrics
 
 
 def target_table(scores: dict[str, float]) -> list[dict[str, Any]]:

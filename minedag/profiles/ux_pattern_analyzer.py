@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.profiles.page import PageView, px, to_json
-from minedag.profiles.page_type import page_type
+from minedag.profiles.page_type import TYPE_BASES, classify_page
 from minedag.profiles.spec import Attribute, MiningProfile, record
 
 # A ticking countdown: a deadline phrase right before a running time ("Offer ends in 09:59", "ends in 2h 14m"),
@@ -69,8 +69,10 @@ def extract(page: PageView) -> dict[str, Any]:
     biggest_text = max((px(e.styles.get("font-size", "")) for e in els if e.text), default=0)
     interactive = [e for e in els if e.tag in ("a", "button", "input", "select", "textarea")]
     small = [e for e in interactive if e.bounds and (e.bounds[2] < 24 or e.bounds[3] < 24)]
+    kind, basis = classify_page(page)
     return {
-        "page_type": page_type(page),
+        "page_type": kind,
+        "page_type_basis": basis,
         "layout_pattern": layout,
         "layout_features": features,
         "above_the_fold": to_json({"elements": len(above), "headings": sum(1 for e in above if e.tag in ("h1", "h2")),
@@ -207,7 +209,7 @@ def _label_text(field: Any) -> str:
 
 PROFILE = MiningProfile(
     name="ux_pattern_analyzer",
-    version="5",
+    version="6",
     description="UX patterns a designer would name: layout, what is above the fold, navigation, overlays, sticky elements, tap targets and dark patterns.",
     reads=("dom_snapshot", "layers", "mobile", "viewport", "raw_html", "rendered_html"),
     extract=extract,
@@ -215,6 +217,8 @@ PROFILE = MiningProfile(
         Attribute("page_type", pa.string(), "What the page is: article, listing, product, home, form, docs, video, "
                   "profile or other (declared schema.org/og types first, then where the main content is).", required=True,
                   classes=PAGE_TYPES),
+        Attribute("page_type_basis", pa.string(), "The rule that decided page_type (a declared type, a long text, a form...): "
+                  "how sure the label is, never a model input.", classes=TYPE_BASES, derives_from=("page_type",)),
         Attribute("layout_pattern", pa.string(), "Dominant layout: hero, card-grid, sidebar, form, table, article or list-detail.", required=True,
                   classes=LAYOUTS,
                   derives_from=("layout_features",)),
