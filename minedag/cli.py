@@ -535,7 +535,7 @@ def _show_campaign(campaign, args: argparse.Namespace) -> int:
 
 
 def _suggest(campaign, args: argparse.Namespace) -> int:
-    from minedag.campaigns.suggest import suggest
+    from minedag.campaigns.suggest import declared_values, suggest
     from minedag.settings import store_dir
     from minedag.store import Store
     from minedag.urls import site_of
@@ -545,14 +545,16 @@ def _suggest(campaign, args: argparse.Namespace) -> int:
     out = {}
     for attribute in campaign.attributes:
         failed = [r["url"] for r in rows if r.get(attribute.name) is None and (not args.site or site_of(r["url"]) == args.site)]
-        out[attribute.name] = {"pages_without_value": len(failed), "suggestions": suggest(attribute, store, failed)}
+        out[attribute.name] = {"pages_without_value": len(failed),
+                               "suggestions": suggest(attribute, store, failed, declared_values(rows, attribute.name))}
     if args.json:
         print(json.dumps(out, default=str))
         return 0
     for name, found in out.items():
         console.print(f"[bold]{name}[/]: {found['pages_without_value']} pages without a value")
         for s in found["suggestions"]:
-            console.print(f"  {s['label']}: fixes {s['pages']} (e.g. {s['example']!r})  -> {json.dumps(s['selector'])}")
+            agrees = f", agrees with the declared value on {s['agrees']}/{s['checked']}" if s["checked"] else ""
+            console.print(f"  {s['label']}: fixes {s['pages']}{agrees} (e.g. {s['example']!r})  -> {json.dumps(s['selector'])}")
     return 0
 
 

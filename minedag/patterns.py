@@ -64,12 +64,15 @@ def search(pattern: str, text: str) -> regex.Match[str] | None:
 
 
 def texts(nodes: Any, take: str) -> list[str]:
-    """What ``take`` (text, html or attr:NAME) reads from each of parsel's ``nodes``, in document order."""
+    """What ``take`` (text, html, attr:NAME, or near: the parent's text) reads from each of parsel's ``nodes``, in
+    document order."""
     out = []
     for node in nodes[:MAX_MATCHES]:
         element = not isinstance(node.root, str)
         if take == "text":
             value = " ".join(node.xpath(".//text()").getall()) if element else node.get()
+        elif take == "near":  # what surrounds a match: its element's parent's text (a price's currency sign)
+            value = " ".join(node.xpath("..//text()[not(parent::script or parent::style)]").getall()) if element else node.get()
         elif take == "html":
             value = node.get()
         else:

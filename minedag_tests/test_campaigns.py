@@ -21,6 +21,7 @@ from minedag.defs.jobs import mine_job
 from minedag.defs.profiles import mining_profiles
 from minedag.defs.resources import BrowserResource, StoreResource
 from minedag.mining import mine
+from minedag.profiles.page import PageView
 from minedag.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -278,3 +279,89 @@ def test_agent_tools_over_mcp_create_a_campaign_and_mine_an_attribute(site, data
     assert mined["found"] == 2 and all(v["value"]["amount"] > 0 for v in mined["values"])
     logged = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["messages"][0]["tool_calls"][0]["function"]["name"] for e in logged] == ["createMiningCampaign", "mineAttribute"]
+
+
+PRICES = """\
+description: Prices on a page, to test what counts as one.
+attributes:
+  - name: price
+    type: currency
+    description: The offered price.
+    selectors:
+      - css: '.stars'
+      - css: '.qty'
+      - css: '.amount'
+      - css: '[itemprop=price]'
+        take: attr:content
+"""
+
+
+def _page(body: str, url: str = "http://shop.example/item") -> PageView:
+    from minedag.capture import PageCapture
+
+    html = f"<html><head><title>Item</title></head><body>{body}</body></html>"
+    return PageView(PageCapture(url=url, ok=True, status=200, raw_html=html, rendered_html=html))
+
+
+def test_a_number_without_a_currency_in_or_beside_it_is_not_a_price(tmp_path):
+    from minedag.campaigns.extract import extract
+
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(PRICES)
+    campaign = load_campaign(campaign_file)
+    found = extract(campaign, _page('<p><span class="stars">4.5</span> out of 5</p><p>Qty <span class="qty">2</span></p>'
+                                    '<p class="cost"><span class="cur">€</span><span class="amount">24,90</span></p>'))["price"]
+    assert found.value == {"amount": 24.9, "currency": "€"} and found.source == "selector:2"
+    assert found.tried == {"css .stars": False, "css .qty": False, "css .amount": True,
+                           "css [itemprop=price] -> attr:content": False}
+    rating = extract(campaign, _page('<p><span class="stars">4.5</span> out of 5</p>'))["price"]
+    assert rating.value is None and "4.5 has no currency in or beside it" in rating.error
+    # A machine-readable amount takes the currency the page declares for it.
+    declared = extract(campaign, _page('<div itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="12.50">'
+                                       '<meta itemprop="priceCurrency" content="EUR"></div>'))["price"]
+    assert declared.value == {"amount": 12.5, "currency": "EUR"}
+
+
+def test_selector_statistics_count_pages_not_runs_and_follow_the_selector_not_its_place(tmp_path):
+    from minedag.campaigns import SelectorStats
+
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(PRICES)
+    campaign = load_campaign(campaign_file)
+    stats = SelectorStats()
+    for _ in range(6):  # one page mined six times is one page
+        stats.record("shop.example", "price", "http://shop.example/a", {"css .amount": True})
+    assert stats.fast_track("shop.example") == {}
+    for i in range(4):
+        stats.record("shop.example", "price", f"http://shop.example/p{i}", {"css .amount": True, "css .stars": False})
+    assert stats.fast_track("shop.example") == {"price": "css .amount"}
+    stats.save(tmp_path / "selectors.json")
+    reordered = campaign.model_copy(deep=True)
+    reordered.attributes[0].selectors.reverse()  # the history follows the selector
+    loaded = SelectorStats.load(tmp_path / "selectors.json")
+    assert loaded.rows(reordered) == [["shop.example", "price", "css .amount", 5, 1.0, "yes"],
+                                      ["shop.example", "price", "css .stars", 4, 0.0, ""]]
+    (tmp_path / "old.json").write_text('{"shop.example": {"price": {"0": [9, 9]}}}')  # per-run counts by position
+    assert SelectorStats.load(tmp_path / "old.json").outcomes == {}
+
+
+def test_suggestions_that_contradict_the_declared_price_are_dropped_and_ties_keep_one_order(tmp_path):
+    from minedag.campaigns.suggest import suggest
+    from minedag.capture import PageCapture
+
+    campaign_file = tmp_path / "prices.yaml"
+    campaign_file.write_text(PRICES.replace("      - css: '.stars'\n      - css: '.qty'\n      - css: '.amount'\n", ""))
+    attribute = load_campaign(campaign_file).attributes[0]
+    store = Store(tmp_path / "store")
+    body = ('<p class="product-price">$24.00</p><p class="old-price">$30.00</p><p class="price-rating">4.5</p>'
+            '<p class="price-now">$24.00</p>')
+    for i in range(3):
+        html = f"<html><body>{body}</body></html>"
+        store.put_capture(PageCapture(url=f"http://shop.example/p{i}", ok=True, status=200, raw_html=html, rendered_html=html))
+    declared = {"http://shop.example/p2": {"amount": 24.0, "currency": "USD"}}
+    found = suggest(attribute, store, ["http://shop.example/p0", "http://shop.example/p1"], declared)
+    labels = [s["label"] for s in found]
+    assert "css .old-price" not in labels and "css .price-rating" not in labels  # contradicts the page; not a price
+    assert labels == ["css .price-now", "css .product-price"]  # agree on 1/1, fix 2 each: by label
+    assert found[0]["agrees"] == 1 and found[0]["checked"] == 1 and found[0]["pages"] == 2
+    assert suggest(attribute, store, ["http://shop.example/p0", "http://shop.example/p1"], declared) == found

@@ -118,7 +118,7 @@ def create_mining_campaign(args: CreateMiningCampaign) -> dict[str, Any]:
 
 def optimize_mining_config(args: OptimizeMiningConfig) -> dict[str, Any]:
     from minedag.campaigns import SelectorStats, load_campaign
-    from minedag.campaigns.suggest import suggest
+    from minedag.campaigns.suggest import declared_values, suggest
     from minedag.settings import campaigns_dir, store_dir
     from minedag.store import Store
 
@@ -128,19 +128,14 @@ def optimize_mining_config(args: OptimizeMiningConfig) -> dict[str, Any]:
     records = store.read_records(f"campaign_{campaign.name}").to_pylist()
     proposal, notes = campaign.model_copy(deep=True), []
     for attribute in proposal.attributes:
-        totals: dict[int, list[int]] = {}
-        for by_attribute in stats.counts.values():
-            for index, (tries, successes) in by_attribute.get(attribute.name, {}).items():
-                t = totals.setdefault(int(index), [0, 0])
-                t[0], t[1] = t[0] + tries, t[1] + successes
-        rate = {i: s / t for i, (t, s) in totals.items() if t}
-        order = sorted(range(len(attribute.selectors)), key=lambda i: (-rate.get(i, 0.0), i))
-        dead = [attribute.selectors[i].label for i in order if totals.get(i, [0])[0] >= 5 and rate.get(i) == 0.0]
-        attribute.selectors = [attribute.selectors[i] for i in order]
+        totals = stats.totals(attribute.name)
+        rate = {label: right / tried for label, (tried, right) in totals.items() if tried}
+        attribute.selectors = sorted(attribute.selectors, key=lambda s: -rate.get(s.label, 0.0))  # stable: ties keep file order
+        dead = [s.label for s in attribute.selectors if totals.get(s.label, (0, 0))[0] >= 5 and rate.get(s.label) == 0.0]
         failed = [r["url"] for r in records if r.get("ok") and r.get(attribute.name) is None]
-        found = suggest(attribute, store, failed) if failed else []
-        notes.append({"attribute": attribute.name, "success_by_selector": {attribute.selectors[k].label: round(rate.get(i, 0.0), 3)
-                                                                          for k, i in enumerate(order)},
+        found = suggest(attribute, store, failed, declared_values(records, attribute.name)) if failed else []
+        notes.append({"attribute": attribute.name, "success_by_selector": {s.label: round(rate.get(s.label, 0.0), 3)
+                                                                          for s in attribute.selectors},
                       "never_worked": dead, "pages_without_value": len(failed), "suggested_selectors": found})
     return {"campaign": proposal.model_dump(mode="json", exclude_defaults=True), "notes": notes}
 

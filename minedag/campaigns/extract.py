@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,7 +37,7 @@ class Found:
     source: str | None = None  # "schema_org:Offer.price" or "selector:2" (its index in the file)
     error: str | None = None
     disagreement: str | None = None  # schema.org and the selectors gave different valid values
-    tried: dict[int, bool] = field(default_factory=dict)  # selector index -> gave a valid value (learning)
+    tried: dict[str, bool] = field(default_factory=dict)  # selector label -> gave a valid value (learning)
     strategy: str = "all"  # "fast-track" when a learned reliable selector was tried alone first
 
 
@@ -66,9 +66,9 @@ def as_profile(campaign: Campaign) -> MiningProfile:
                          attributes=attributes, extract=lambda _page: {})
 
 
-def extract(campaign: Campaign, view: PageView, fast_track: dict[str, int] | None = None) -> dict[str, Found]:
+def extract(campaign: Campaign, view: PageView, fast_track: dict[str, str] | None = None) -> dict[str, Found]:
     """Every attribute of ``campaign`` on the page ``view`` shows. ``fast_track`` names, per attribute, a selector
-    learned to be reliable on this site: it is tried alone first, and the others only if it fails."""
+    (by label) learned to be reliable on this site: it is tried alone first, and the others only if it fails."""
     page = Selections(view.capture.rendered_html or view.capture.raw_html or "<html></html>")
     declared = _Declared(view)
     return {a.name: find(a, declared, page, (fast_track or {}).get(a.name)) for a in campaign.attributes}
@@ -91,7 +91,7 @@ class _Declared:
                                   ("json-ld", "microdata", "rdfa"))
 
 
-def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: int | None = None) -> Found:
+def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: str | None = None) -> Found:
     """Schema.org first (it is what the page declares), then the selectors; both kept when they disagree."""
     problems: list[str] = []
     declared = None
@@ -100,27 +100,56 @@ def find(attribute: CampaignAttribute, view: _Declared, page: Any, fast: int | N
         declared = first_valid(attribute, [v for v, _ in pairs], view.url, problems, f"schema_org:{attribute.schema_org}")
         if declared is not None and attribute.type == "currency" and not attribute.multiple:
             declared.value["currency"] = declared.value["currency"] or pairs[0][1]  # the item's priceCurrency
-    tried: dict[int, bool] = {}
+    tried: dict[str, bool] = {}
     picked, strategy = None, "all"
-    if fast is not None and fast < len(attribute.selectors):
-        picked = first_valid(attribute, selected(attribute.selectors[fast], page, problems), view.url, problems, f"selector:{fast}")
-        tried[fast] = picked is not None
-        strategy = "fast-track" if picked is not None else "fast-track missed"
-    if picked is None:
-        for index, selector in enumerate(attribute.selectors):  # every fallback, so each one's record stays honest
-            if index in tried:
-                continue
-            found = first_valid(attribute, selected(selector, page, problems), view.url, problems, f"selector:{index}")
-            tried[index] = found is not None
-            picked = picked or found
+    order = sorted(range(len(attribute.selectors)), key=lambda i: attribute.selectors[i].label != fast)
+    for index in order:  # every fallback, so each one's record stays honest (a fast-track hit ends it)
+        selector = attribute.selectors[index]
+        found = priced(attribute, selector, page, first_valid(attribute, selected(selector, page, problems), view.url, problems,
+                                                               f"selector:{index}"), lambda: declared_currency(view.data), problems)
+        tried[selector.label] = found is not None
+        picked = picked or found
+        if selector.label == fast:
+            strategy = "fast-track" if found is not None else "fast-track missed"
+            if found is not None:
+                break
     if declared is None and picked is None:
         return Found(error="; ".join(problems) or "no source matched", tried=tried, strategy=strategy)
     chosen = declared or picked
     assert chosen is not None
     disagreement = None
-    if declared is not None and picked is not None and not _same(declared.value, picked.value):
+    if declared is not None and picked is not None and not same_value(declared.value, picked.value):
         disagreement = f"{declared.source}={declared.value!r} vs {picked.source}={picked.value!r}"
     return Found(chosen.value, chosen.source, None, disagreement, tried, strategy)
+
+
+def priced(attribute: CampaignAttribute, selector: Selector, page: Selections, found: Found | None,
+           page_currency: Callable[[], str | None], problems: list[str]) -> Found | None:
+    """A selected amount is a price only with a currency: in its own text or next to it (its element's parent's
+    text); for a machine-readable attribute (``content="12.99"``) the page's declared priceCurrency counts too.
+    A number shown without one is a rating, a quantity or an ID."""
+    if found is None or attribute.type != "currency":
+        return found
+    amounts = found.value if attribute.multiple else [found.value]
+    if all(a["currency"] for a in amounts):
+        return found
+    from price_parser import Price
+
+    try:
+        around = page.select(selector.css, selector.xpath, "near")
+    except ValueError:
+        around = []
+    nearby = next((c for text in around[: None if attribute.multiple else 1] if (c := Price.fromstring(text).currency)), None)
+    machine_readable = selector.take.startswith("attr:")
+    declared = page_currency() if nearby is not None or machine_readable else None
+    currency = declared or nearby  # the declared code (USD) says more than a sign ($)
+    if currency is None:
+        problems.append(f"{found.source}: {amounts[0]['amount']:g} has no currency in or beside it (a rating, a quantity "
+                        "or an ID?)")
+        return None
+    for amount in amounts:
+        amount["currency"] = amount["currency"] or currency
+    return found
 
 
 def selected(selector: Selector, page: Selections, problems: list[str]) -> list[str] | None:
@@ -132,10 +161,12 @@ def selected(selector: Selector, page: Selections, problems: list[str]) -> list[
         return None
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal values; a price without a currency matches the same amount with one."""
+def same_value(a: Any, b: Any) -> bool:
+    """Equal values; a price matches the same amount whose currency is missing or shown as a sign ($, €) rather than
+    a code (USD)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a["amount"] == b["amount"] and None in (a["currency"], b["currency"]) or a == b
+        codes = [c for c in (a["currency"], b["currency"]) if c and re.fullmatch(r"[A-Z]{3}", c)]
+        return a["amount"] == b["amount"] and (len(codes) < 2 or codes[0] == codes[1])
     return a == b
 
 
@@ -269,6 +300,16 @@ def invalid(attribute: CampaignAttribute, value: Any) -> str | None:
         return f"{str(number)!r} does not match {rule.pattern}"
     if rule.enum is not None and str(number) not in rule.enum:
         return f"{str(number)!r} is not one of {rule.enum}"
+    return None
+
+
+def declared_currency(data: dict[str, Any]) -> str | None:
+    """The first ``priceCurrency`` the page declares (JSON-LD, microdata or RDFa), or None."""
+    for item in _items(data):
+        props = item.get("properties", item)
+        for key, value in props.items() if isinstance(props, dict) else ():
+            if isinstance(key, str) and key.rsplit("/", 1)[-1] == "priceCurrency":
+                return next((str(v) for v in _scalars(value)), None)
     return None
 
 

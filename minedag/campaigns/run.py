@@ -34,7 +34,7 @@ def campaign_rows(campaign: Campaign, store: Store, urls: Iterable[str], stats: 
         site = base["site"]
         found = extract(campaign, PageView(capture), stats.fast_track(site))
         for name, result in found.items():
-            stats.record(site, name, result.tried)
+            stats.record(site, name, url, result.tried)
         missing = [f"{name}: {result.error or 'not found'}" for name, result in found.items() if result.value is None]
         rows.append({**base, "ok": True, "capture_id": pointer.capture_id, "captured_at": capture.captured_at,
                      "quality": round(100 * (1 - len(missing) / len(found))), "quality_reasons": missing,

@@ -4,14 +4,16 @@ kept when they give a valid value, ranked by how many of the failed pages they f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from minedag.campaigns.extract import first_valid, selected
+from minedag.campaigns.extract import declared_currency, first_valid, priced, same_value, selected
 from minedag.campaigns.model import CampaignAttribute, Selector
 from minedag.patterns import Selections
+from minedag.profiles.page import extract_structured
 from minedag.store import CorruptFile, Store
 
 
@@ -46,32 +48,63 @@ def candidates(attribute: CampaignAttribute, page: Any) -> list[Selector]:
     return list(unique.values())
 
 
-def suggest(attribute: CampaignAttribute, store: Store, failed: Iterable[str], top: int = 5) -> list[dict[str, Any]]:
-    """The ``top`` selectors that give a valid value on most of the ``failed`` URLs' stored captures:
-    ``[{"selector": {...}, "label", "pages", "example"}]``."""
-    from parsel import Selector as Page
+def declared_values(rows: Iterable[dict[str, Any]], attribute: str) -> dict[str, Any]:
+    """URL -> the attribute's value on the campaign's pages where it came from schema.org: what suggestions are
+    checked against."""
+    return {r["url"]: r[attribute] for r in rows
+            if r.get(attribute) is not None and str(r.get(f"{attribute}__source") or "").startswith("schema_org:")}
 
+
+def suggest(attribute: CampaignAttribute, store: Store, failed: Iterable[str], declared: dict[str, Any] | None = None,
+            top: int = 5) -> list[dict[str, Any]]:
+    """The ``top`` selectors that give a valid value on most of the ``failed`` URLs' stored captures, checked on
+    the pages whose value the page declares (``declared``: URL -> value): a selector that disagrees there more often
+    than it agrees is not suggested. Ranked by agreement, then pages fixed, then label (the same order every run):
+    ``[{"selector": {...}, "label", "pages", "agrees", "checked", "example"}]``."""
     fixes: Counter[str] = Counter()
+    agrees: Counter[str] = Counter()
+    checked: Counter[str] = Counter()
     by_label: dict[str, Selector] = {}
     example: dict[str, Any] = {}
-    for url in failed:
-        pointer = store.latest(url)
-        if pointer is None or not pointer.ok:
-            continue
-        try:
-            capture = store.load_capture_id(pointer.capture_id)
-        except CorruptFile:
-            continue
-        html = capture.rendered_html or capture.raw_html or "<html></html>"
-        page, selections = Page(text=html), Selections(html)
-        for selector in candidates(attribute, page):
-            found = first_valid(attribute, selected(selector, selections, []), url, [], selector.label)
-            if found is not None:
-                fixes[selector.label] += 1
-                by_label[selector.label] = selector
-                example.setdefault(selector.label, found.value)
-    return [{"selector": by_label[label].model_dump(exclude_none=True), "label": label, "pages": n,
-             "example": example[label]} for label, n in fixes.most_common(top)]
+    for url, known in [*((u, None) for u in failed), *(declared or {}).items()]:
+        found = _tried(attribute, store, url)
+        for label, (selector, value) in found.items():
+            by_label[label] = selector
+            if known is None:
+                fixes[label] += 1
+                example.setdefault(label, value)
+            else:
+                checked[label] += 1
+                agrees[label] += same_value(value, known)
+    ranked = sorted((label for label in fixes if agrees[label] * 2 >= checked[label]),
+                    key=lambda label: (-(agrees[label] / checked[label] if checked[label] else 0.5), -fixes[label], label))
+    return [{"selector": by_label[label].model_dump(exclude_none=True), "label": label, "pages": fixes[label],
+             "agrees": agrees[label], "checked": checked[label], "example": example[label]} for label in ranked[:top]]
+
+
+def _tried(attribute: CampaignAttribute, store: Store, url: str) -> dict[str, tuple[Selector, Any]]:
+    """Label -> (selector, valid value) of every candidate selector that gives one on ``url``'s stored capture."""
+    from parsel import Selector as Page
+
+    pointer = store.latest(url)
+    if pointer is None or not pointer.ok:
+        return {}
+    try:
+        capture = store.load_capture_id(pointer.capture_id)
+    except CorruptFile:
+        return {}
+    html = capture.rendered_html or capture.raw_html or "<html></html>"
+    page, selections = Page(text=html), Selections(html)
+    currency = functools.cache(lambda: declared_currency(extract_structured(capture.raw_html or html, url, ("json-ld", "microdata", "rdfa"))))
+    out = {}
+    for selector in candidates(attribute, page):
+        problems: list[str] = []
+        found = priced(attribute, selector, selections,
+                       first_valid(attribute, selected(selector, selections, problems), url, problems, selector.label),
+                       currency, problems)
+        if found is not None:
+            out[selector.label] = (selector, found.value)
+    return out
 
 
 def _xpath_text(text: str) -> str:

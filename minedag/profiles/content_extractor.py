@@ -6,6 +6,7 @@ tags; the language falls back from the markup to an identifier over the text (py
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import langcodes
@@ -29,8 +30,8 @@ def extract(page: PageView) -> dict[str, Any]:
         "language": language(page, text),
         "content_title": meta["title"],
         "author": doc.author if doc else None,
-        "published": doc.date if doc else None,
-        "modified": _modified(page, html),
+        "published": _not_copyright(doc.date if doc else None, html),
+        "modified": _not_copyright(_modified(page, html), html),
         "publisher": meta["site_name"] or _jsonld_publisher(page),
         "logo": _logo(page),
         "categories": list(doc.categories or []) if doc else [],
@@ -97,6 +98,23 @@ def _modified(page: PageView, html: str) -> str | None:
     from htmldate import find_date
 
     return find_date(html, original_date=False, extensive_search=False) if html else None
+
+
+# A copyright notice and what follows it ("© 2001–11", "Copyright 2019-2024"): date finders read its years as
+# January 1st.
+_COPYRIGHT_YEARS = re.compile(r"(?:©|&copy;|&#169;|\(c\)|copyright)[^<\n]{0,40}", re.I)
+
+
+def _not_copyright(date: str | None, html: str) -> str | None:
+    """``date`` unless it is the January 1st a date finder made of a copyright year: a notice is never a date."""
+    if not date or not date.endswith("-01-01"):
+        return date
+    year = date[:4]
+    notices = " ".join(_COPYRIGHT_YEARS.findall(html))
+    if year not in notices and not re.search(rf"(?:©|&copy;|copyright)[^<\n]{{0,40}}{year[2:]}\b", notices, re.I):
+        return date
+    stated = re.search(rf"{year}-01-01|\b0?1(st)?\s+jan\w*\.?,?\s+{year}|jan\w*\.?\s+0?1(st)?,?\s+{year}", html, re.I)
+    return date if stated else None
 
 
 def _date(value: str) -> str | None:
@@ -198,7 +216,7 @@ def _media(page: PageView) -> dict[str, Any]:
 
 PROFILE = MiningProfile(
     name="content_extractor",
-    version="1",
+    version="2",
     description="The page's main text as Markdown without boilerplate, its language, and its article metadata "
                 "(title, author, dates, publisher, logo, categories, tags, keywords, JSON-LD values, media).",
     reads=("rendered_html", "raw_html", "response_headers"),
