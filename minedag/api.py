@@ -98,6 +98,7 @@ def create_app(token: str | None = None, warehouse: Path | None = None, hosts: t
     bearer = HTTPBearer(auto_error=False)
     builds: dict[str, BuildStatus] = {}
     lock = threading.Lock()
+    catalogs: list[Any] = []  # what the last warehouse build left out, and why
     target = warehouse or data_dir() / "warehouse.duckdb"
 
     def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
@@ -174,10 +175,11 @@ def create_app(token: str | None = None, warehouse: Path | None = None, hosts: t
 
         with lock:
             if not target.exists() or time.time() - target.stat().st_mtime > 60:
-                build_warehouse(target)
+                catalogs[:] = [build_warehouse(target)]
         con = read_only(target)
         try:
-            columns, rows, truncated = run_query(con, query, limit=limit, timeout_s=SQL_TIMEOUT_S)
+            columns, rows, truncated = run_query(con, query, limit=limit, timeout_s=SQL_TIMEOUT_S,
+                                                 catalog=catalogs[0] if catalogs else None)
         except QueryError as exc:
             raise HTTPException(400, f"query: {exc}") from None
         finally:

@@ -233,6 +233,17 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
                         "each collector have budgets of their own); remembered like --allow-hosts")
 
 
+def _count(text: str) -> int:
+    """A whole number of 0 or more (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: give 0 or more")
+    return value
+
+
 def _seconds(text: str) -> float:
     from minedag.settings import MAX_CAPTURE_TIMEOUT_S
 
@@ -593,7 +604,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if not args.query:
         return _sql_shell(con, catalog)
     try:
-        columns, rows, truncated = run_query(con, args.query, limit=args.limit)
+        columns, rows, truncated = run_query(con, args.query, limit=args.limit, catalog=catalog)
     except QueryError as exc:
         raise UsageError(f"query: {exc}") from None
     _print_rows(columns, rows, truncated, "json" if args.json else "csv" if args.csv else "table")
@@ -920,7 +931,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_mcp)
     p = sub.add_parser("sql", help=cmd_sql.__doc__, description=cmd_sql.__doc__)
     p.add_argument("query", nargs="?", help="one SQL statement (none: an interactive shell)")
-    p.add_argument("--limit", type=int, default=10_000, help="rows at most (default 10,000)")
+    p.add_argument("--limit", type=_count, default=10_000, help="rows at most (default 10,000)")
     p.add_argument("--json", action="store_true", help="rows as a JSON list of objects")
     p.add_argument("--csv", action="store_true", help="rows as CSV")
     p.add_argument("--list", action="store_true", help="list the views (and those missing, with why)")

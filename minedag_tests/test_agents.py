@@ -133,3 +133,44 @@ def test_a_broken_campaign_file_disables_itself_and_the_code_location_still_load
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.split() == ["['campaigns/broken',", "'campaigns/product_price',", "'campaigns/seo_optimization']",
                                      "disabled_campaigns", "True"]
+
+
+STRICT_REFUSES = {"default", "minLength", "maxLength", "prefixItems", "minProperties", "maxProperties", "uniqueItems"}
+
+
+def _strict_problems(node, where="parameters"):
+    """What OpenAI's strict mode would refuse in a schema (its published rules, checked offline)."""
+    problems = []
+    if isinstance(node, list):
+        for i, n in enumerate(node):
+            problems += _strict_problems(n, f"{where}[{i}]")
+    elif isinstance(node, dict):
+        problems += [f"{where}: {k}" for k in STRICT_REFUSES & set(node)]
+        if "$ref" in node and len(node) > 1:
+            problems.append(f"{where}: $ref with siblings")
+        if node.get("type") == "object":
+            if node.get("additionalProperties") is not False:
+                problems.append(f"{where}: not closed")
+            if sorted(node.get("required", [])) != sorted(node.get("properties", {})):
+                problems.append(f"{where}: not every property required")
+        for k, v in node.items():
+            problems += _strict_problems(v, f"{where}.{k}")
+    return problems
+
+
+def test_openai_tool_schemas_pass_strict_mode_and_the_nulls_it_sends_mean_not_given(agent_home):
+    from minedag.agents.tools import call, export
+
+    tools = export("openai")
+    assert {t["function"]["name"] for t in tools} == {"discoverAttributes", "mineAttribute", "createMiningCampaign",
+                                                      "optimizeMiningConfig"}
+    for tool in tools:
+        assert tool["function"]["strict"] is True
+        assert _strict_problems(tool["function"]["parameters"]) == [], tool["function"]["name"]
+    # What a strict-mode model sends: every property, null where it has nothing to say.
+    prompt = "train a model that finds accessibility problems"
+    assert call("discoverAttributes", {"prompt": prompt, "top": None}) == call("discoverAttributes", {"prompt": prompt})
+    priced = call("mineAttribute", {"attribute": {**PRICE, "multiple": None, "schema_org": None, "transforms": None,
+                                                  "locale": None, "validation": None}, "urls": PRODUCTS,
+                                    "fresh_url": None, "limit": None})
+    assert [v["value"]["amount"] > 0 for v in priced["values"]] == [True, True]

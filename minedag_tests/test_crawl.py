@@ -149,6 +149,16 @@ def test_site_scope_takes_subdomains_and_host_scope_does_not():
     assert host.why_out("https://blog.example.com/x") is not None and host.why_out("https://www.example.com/y") is None
 
 
+def test_links_to_files_that_are_not_pages_are_skipped_before_loading():
+    host = Scope(CrawlSpec(name="h", seeds=["https://www.example.com/"]))
+    for url in ("https://www.example.com/favicon.ico", "https://www.example.com/static/app.CSS",
+                "https://www.example.com/files/report.pdf?download=1", "https://www.example.com/a/b.tar.gz"):
+        assert host.why_out(url).startswith("not a web page (a ."), url
+    for url in ("https://www.example.com/blog/2024/post.html", "https://www.example.com/v1.2/docs", "https://www.example.com/",
+                "https://www.example.com/page.php?file=x.png", "https://www.example.com/about.aspx"):
+        assert host.why_out(url) is None, url
+
+
 @pytest.mark.slow
 def test_a_redirect_into_a_robots_disallowed_url_is_not_kept(crawl_site):
     from minedag.capture import CaptureOptions, capture_urls

@@ -304,3 +304,25 @@ def test_the_http_api_refuses_before_reading_and_stays_within_its_memory(mined, 
                             env={k: v for k, v in os.environ.items() if k != "MINEDAG_API_TOKEN"}, capture_output=True,
                             text=True, timeout=60)
     assert remote.returncode == 2 and "open API" in remote.stderr
+
+
+def test_an_empty_store_and_a_bad_limit_get_a_plain_answer_not_a_duckdb_guess(tmp_path, monkeypatch, capsys):
+    from minedag.cli import main
+    from minedag.sql import QueryError, connect, run_query
+
+    monkeypatch.setenv("MINEDAG_DATA", str(tmp_path / "nothing yet"))
+    con, catalog = connect()
+    for table in ("records_seo_optimizer", "schema_link_patterns"):
+        with pytest.raises(QueryError) as caught:
+            run_query(con, f"SELECT * FROM {table}", limit=5, catalog=catalog)
+        assert str(caught.value).startswith(f"no data for {table} yet: mine pages first")
+        assert "Did you mean" not in str(caught.value)
+    with pytest.raises(QueryError, match="there is no table or view nope; `minedag sql --list` lists them"):
+        run_query(con, "SELECT * FROM nope", catalog=catalog)
+    with pytest.raises(QueryError, match="a limit of -5 rows: give 0 or more"):
+        run_query(con, "SELECT 1", limit=-5)
+    assert main(["sql", "SELECT * FROM records_seo_optimizer"]) == 2
+    assert "no data for records_seo_optimizer yet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["sql", "--limit", "-5", "SELECT 1"])
+    assert usage.value.code == 2 and "argument --limit: -5: give 0 or more" in capsys.readouterr().err

@@ -172,13 +172,63 @@ TOOLS: dict[str, tuple[type[BaseModel], Callable[[Any], dict[str, Any]]]] = {
 }
 
 
+# Keywords OpenAI's strict mode (Structured Outputs) does not accept; what they checked is checked again on arrival.
+_NOT_STRICT = ("default", "minLength", "maxLength", "minProperties", "maxProperties", "uniqueItems", "patternProperties")
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` as OpenAI's strict mode takes it: every object closed (``additionalProperties: false``) with every
+    property required, an optional one nullable instead, and no keyword strict mode refuses. ``call`` reads a null
+    as "not given", so the model validates the arguments as before."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items() if k not in _NOT_STRICT}
+        if "prefixItems" in out:  # a fixed-length tuple: items of its element types (its length stays checked)
+            kinds = out.pop("prefixItems")
+            out["items"] = kinds[0] if all(k == kinds[0] for k in kinds) else {"anyOf": kinds}
+        if "$ref" in out and len(out) > 1:  # a $ref takes no siblings in strict mode: keep the description only
+            out = {"$ref": out["$ref"]}
+        if out.get("type") == "object" and "properties" in out:
+            optional = set(out["properties"]) - set(out.get("required", []))
+            out["properties"] = {k: _nullable(v) if k in optional else v for k, v in out["properties"].items()}
+            out["required"] = list(out["properties"])
+            out["additionalProperties"] = False
+        return out
+
+    return walk(schema)
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    variants = schema.get("anyOf", [schema])
+    if any(v.get("type") == "null" for v in variants):
+        return schema
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [*variants, {"type": "null"}]}
+    described = {k: schema[k] for k in ("description", "title") if k in schema}
+    return {**described, "anyOf": [{k: v for k, v in schema.items() if k not in described}, {"type": "null"}]}
+
+
+def _given(arguments: Any) -> Any:
+    """The arguments without the nulls strict mode sends for what was not given."""
+    if isinstance(arguments, dict):
+        return {k: _given(v) for k, v in arguments.items() if v is not None}
+    if isinstance(arguments, list):
+        return [_given(v) for v in arguments]
+    return arguments
+
+
 def export(fmt: Literal["openai", "anthropic", "mcp"]) -> list[dict[str, Any]]:
-    """The tool definitions in ``fmt``'s shape; the parameters are each input model's JSON Schema."""
+    """The tool definitions in ``fmt``'s shape; the parameters are each input model's JSON Schema (for OpenAI in
+    the form its strict mode takes)."""
     out = []
     for name, (model, _) in TOOLS.items():
         schema, description = model.model_json_schema(), (model.__doc__ or "").strip()
         if fmt == "openai":
-            out.append({"type": "function", "function": {"name": name, "description": description, "parameters": schema}})
+            out.append({"type": "function", "function": {"name": name, "description": description,
+                                                         "parameters": strict_schema(schema), "strict": True}})
         elif fmt == "anthropic":
             out.append({"name": name, "description": description, "input_schema": schema})
         else:
@@ -197,7 +247,7 @@ def call(name: str, arguments: dict[str, Any], log: Path | None = None) -> dict[
     started = time.time()
     result, error = None, None
     try:
-        result = function(model.model_validate(arguments))
+        result = function(model.model_validate(_given(arguments)))
     except ToolFailure as exc:
         error = exc
     except ValidationError as exc:

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from minedag.crawl.spec import CrawlSpec
 from minedag.patterns import BudgetExceeded, search
 from minedag.urls import site_of
+
+# Files that are never a web page: a crawl skips links to them before loading anything (a favicon, an image, a
+# stylesheet, a download). What is left and still is not HTML fails as not_html when captured.
+NOT_PAGES = frozenset("""ico png jpg jpeg gif svg webp avif bmp tif tiff css js mjs map json xml rss atom txt csv tsv pdf
+zip gz tgz bz2 xz 7z rar tar dmg exe msi apk deb rpm iso mp3 mp4 m4a m4v ogg oga ogv wav flac webm mov avi mkv woff woff2
+ttf otf eot doc docx xls xlsx ppt pptx odt ods odp epub wasm""".split())
+
+
+def not_a_page(url: str) -> str | None:
+    """Why ``url`` names a file that is not a web page (by its extension), or ``None``."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return f"not a web page (a .{extension} file)" if extension in NOT_PAGES else None
 
 
 @dataclass
@@ -26,6 +40,8 @@ class Scope:
             return str(exc)
 
     def _why_out(self, url: str) -> str | None:
+        if file := not_a_page(url):
+            return file
         kind, _, arg = self.spec.scope.partition(":")
         host = site_of(url)
         if kind == "host" and host not in self._hosts:

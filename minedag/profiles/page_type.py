@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from minedag.profiles.page import PageView, schema_types
+from minedag.profiles.page import PageView, schema_org_name
 
 # What a page is, from what it declares: schema.org types (JSON-LD, microdata) and og:type.
 _DECLARED = (
@@ -18,6 +18,7 @@ _DECLARED = (
     ("listing", {"CollectionPage", "SearchResultsPage", "ItemList", "OfferCatalog"}, ()),
     ("video", set(), ("video.movie", "video.episode", "video.other", "video.tv_show")),
 )
+MIN_ARTICLE_WORDS = 50  # main-content words below which a declared article is not believed
 _DOCS_PATH = re.compile(r"/(docs?|documentation|reference|api|manual|guides?|handbook|spec|rfcs?)(/|$)", re.I)
 # Markup that documentation generators leave: Sphinx, Read the Docs, MkDocs, Docusaurus, rustdoc, Doxygen, Javadoc.
 _DOCS_MARKUP = ("//a[contains(@class,'headerlink')] | //*[contains(@class,'sphinxsidebar') or contains(@class,'rst-content')"
@@ -50,22 +51,24 @@ def classify_page(page: PageView) -> tuple[str, str]:
     the page's main entity or a user path (profile), many similar linked items (listing), a price with a buy
     button (product), a form with little text around it (form), the site's root (home).
     """
-    declared = set(schema_types(page.structured_data))
+    declared = main_entities(page.structured_data)
     og_type = (page.meta("og:type") or "").strip().lower()
+    doc = page.doc
+    main_words = main_content(doc)[1] if doc is not None else 0
     for name, types, og in _DECLARED:
+        if name == "article" and main_words < MIN_ARTICLE_WORDS:
+            continue  # a theme that calls every page an article: an empty shell or an error page is not one
         if declared & types:
             return name, "declared-schema"
         if og_type in og:
             return name, "declared-og"
-    if "Person" in _main_entities(page.structured_data):
+    if "Person" in declared:
         return "profile", "person-entity"
     if re.search(r"/(users?|people|profiles?|members?|authors?)/[^/]+/?$|/@[^/]+/?$", urlsplit(page.url).path):
         return "profile", "person-path"
-    doc = page.doc
     if doc is None:
         return "other", "no-text"
     path = urlsplit(page.url).path
-    main_words = main_content(doc)[1]
     preformatted = max((len(_WORD.findall(pre.text_content())) for pre in doc.iter("pre")), default=0)
     if preformatted >= 300 and preformatted > main_words:  # a plain-text document (an RFC, a man page)
         return "docs", "preformatted"
@@ -89,15 +92,26 @@ def classify_page(page: PageView) -> tuple[str, str]:
     return ("article", "short-text") if main_words >= 80 else ("other", "no-text")
 
 
-def _main_entities(data: dict[str, Any]) -> set[str]:
-    """schema.org types of the page's top-level items (not the author or publisher nested in them)."""
+def main_entities(data: dict[str, Any]) -> set[str]:
+    """schema.org types of what the page is about: its top-level items (JSON-LD and its ``@graph``, microdata, RDFa
+    nodes no other node points to) and their ``mainEntity``; not a reviewed product, an author or a publisher."""
     items = [*data.get("json-ld", []), *data.get("microdata", [])]
     items += [g for item in items if isinstance(item, dict) for g in item.get("@graph", []) if isinstance(g, dict)]
+    rdfa = [n for n in data.get("rdfa", []) if isinstance(n, dict)]
+    pointed = {v.get("@id") for node in rdfa for values in node.values() if isinstance(values, list)
+               for v in values if isinstance(v, dict) and "@type" not in v}
+    items += [n for n in rdfa if n.get("@id") not in pointed]
+    items += [main for item in items if isinstance(item, dict)
+              for main in _as_list(item.get("properties", item).get("mainEntity")) if isinstance(main, dict)]
     found = set()
     for item in items:
         types = item.get("@type") or item.get("type") if isinstance(item, dict) else None
-        found |= {t.rsplit("/", 1)[-1] for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+        found |= {name for t in _as_list(types) if isinstance(t, str) and (name := schema_org_name(t))}
     return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 _NOT_MAIN_TAGS = {"script", "style", "noscript", "template", "form", "nav", "footer"}
@@ -106,18 +120,18 @@ _COMMENTS = re.compile(r"(^|[\s_-])comments?([\s_-]|list|$)", re.I)
 
 def main_content(doc: Any, *, comments: bool = True) -> tuple[Any, int]:
     """The element holding the page's main text and its words: paragraphs are credited to their parent in full and
-    to its parent by half (as Readability scores them), and the best-scoring container wins. ``comments=False``
-    leaves out what readers wrote under the page (containers named comment or comments)."""
+    to its parent by half (as Readability scores them), and the best-scoring container wins. A block that separates
+    its lines with ``<br>`` instead of ``<p>`` is credited its own text the same way. ``comments=False`` leaves out
+    what readers wrote under the page (containers named comment or comments)."""
     scores: dict[Any, float] = {}
-    for p in doc.iter("p"):
-        if any(a.tag in _NOT_MAIN_TAGS or (not comments and _COMMENTS.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
-               for a in p.iterancestors()):
+    paragraphs = [(p, p.getparent(), p.text_content()) for p in doc.iter("p")]
+    paragraphs += [(block, block, _own_text(block)) for block in doc.xpath("//*[not(self::p)][count(br) >= 2]")]
+    for node, parent, text in paragraphs:
+        if parent is None or any(a.tag in _NOT_MAIN_TAGS or (not comments and _COMMENTS.search(f"{a.get('id') or ''} {a.get('class') or ''}"))
+                                 for a in (node, *node.iterancestors())):
             continue
-        words = len(_WORD.findall(p.text_content()))
+        words = len(_WORD.findall(text))
         if words < 5:
-            continue
-        parent = p.getparent()
-        if parent is None:
             continue
         scores[parent] = scores.get(parent, 0) + words
         grand = parent.getparent()
@@ -127,6 +141,19 @@ def main_content(doc: Any, *, comments: bool = True) -> tuple[Any, int]:
         return None, 0
     best = max(scores, key=scores.__getitem__)
     return best, int(scores[best])
+
+
+_INLINE = {"a", "b", "strong", "i", "em", "span", "u", "small", "big", "font", "code", "abbr", "cite", "q", "sub", "sup", "mark"}
+
+
+def _own_text(block: Any) -> str:
+    """A block's loose text: its own text, its inline children's and the text after each child (not nested blocks)."""
+    parts = [block.text or ""]
+    for child in block:
+        if isinstance(child.tag, str) and child.tag in _INLINE:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return " ".join(parts)
 
 
 def _repeated_items(doc: Any) -> int:

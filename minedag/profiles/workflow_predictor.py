@@ -251,7 +251,7 @@ def _sequences(forms: list[dict[str, Any]], ctas: list[dict[str, Any]]) -> list[
 
 PROFILE = MiningProfile(
     name="workflow_predictor",
-    version="3",
+    version="4",
     description="What a user can do on the page: forms and their fields, calls to action, links onward and candidate action sequences.",
     reads=("rendered_html", "dom_snapshot", "raw_html"),
     extract=extract,

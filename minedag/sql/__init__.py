@@ -125,9 +125,36 @@ class QueryError(MinedagError, ValueError):
     """A query that failed, was refused or ran out of time; the message says which and why."""
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None, timeout_s: float | None = None
-              ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
-    """``(columns, rows, truncated)`` of ``sql``; at most ``limit`` rows, interrupted after ``timeout_s``."""
+def known_views() -> set[str]:
+    """Every view minedag defines, whether or not its data exists yet."""
+    from minedag.profiles import all_profiles
+
+    names = {f"records_{name}" for name in all_profiles()} | {"quality_by_site", "bundle_latest"}
+    for name in ORDER:
+        names |= set(re.findall(r"VIEW\s+(\w+)", (VIEWS / name).read_text()))
+    return names
+
+
+def _missing_table(message: str, catalog: Catalog | None) -> str | None:
+    """A friendly account of a query that named a table that does not exist: not made yet, or not ours at all."""
+    found = re.search(r"Table with name (\w+) does not exist", message)
+    if found is None:
+        return None
+    name = found.group(1)
+    if catalog is not None and name in catalog.missing or name in known_views() or name.startswith("campaign_"):
+        why = catalog.missing.get(name, "") if catalog is not None else ""
+        why = f" ({why})" if why and "No files found" not in why else ""  # a missing file is what "no data" says
+        return (f"no data for {name} yet{why}: mine pages first (`minedag demo` or `minedag add-urls FILE`); bundle and "
+                "aggregate views appear once a bundle is built")
+    return f"there is no table or view {name}; `minedag sql --list` lists them"
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None, timeout_s: float | None = None,
+              catalog: Catalog | None = None) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+    """``(columns, rows, truncated)`` of ``sql``; at most ``limit`` rows, interrupted after ``timeout_s``. A table
+    that is not there is explained (``catalog``: why views were left out), not answered with DuckDB's guess."""
+    if limit is not None and limit < 0:
+        raise QueryError(f"a limit of {limit} rows: give 0 or more")
     timer = threading.Timer(timeout_s, con.interrupt) if timeout_s else None
     if timer:
         timer.start()
@@ -137,6 +164,8 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None = None
         rows = result.fetchmany(limit + 1) if limit is not None else result.fetchall()
     except duckdb.InterruptException:
         raise QueryError(f"the query ran longer than {timeout_s:g} s and was stopped") from None
+    except duckdb.CatalogException as exc:
+        raise QueryError(_missing_table(str(exc), catalog) or str(exc)) from None
     except duckdb.Error as exc:
         raise QueryError(str(exc)) from None
     finally:

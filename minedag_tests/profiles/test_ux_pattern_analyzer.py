@@ -54,6 +54,31 @@ def test_page_type_from_where_the_main_content_is(body, expected):
     assert html_record("ux_pattern_analyzer", body)["page_type"] == expected
 
 
+REVIEW = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Review", "itemReviewed": '
+          '{"@type": "Product", "name": "Aurora lamp"}, "author": {"@type": "Person", "name": "Ada"}}</script>')
+POST_WITH_BREAKS = "<div class='post'>" + "A long story told in lines, not paragraphs, as old blogs do. <br>" * 40 + "</div>"
+
+
+@pytest.mark.parametrize(("head", "body", "expected", "basis"), [
+    # What the page is about, not what it mentions: a review of a product is not a product page.
+    ("", REVIEW + "<h1>Our review</h1><p>" + "The lamp is bright and well made, if pricey. " * 40 + "</p>", "article", "long-text"),
+    # A theme that declares every page an article does not make an empty shell or an error page one.
+    ("<meta property='og:type' content='article'>", "<h1>Page not found</h1><p>Sorry.</p>", "other", "no-text"),
+    ("<meta property='og:type' content='article'>", "<p>" + "A real article with its text in paragraphs. " * 20 + "</p>",
+     "article", "declared-og"),
+    # Lines separated by <br> are text like paragraphs are (not a listing, not nothing).
+    ("", POST_WITH_BREAKS, "article", "long-text"),
+    ("", "<footer>" + "Example Ltd, 1 High Street, Springfield, in the county of Anywhere. <br>" * 40 + "</footer>",
+     "other", "no-text"),
+])
+def test_page_type_believes_what_the_page_is_about_and_says_which_rule_decided(head, body, expected, basis):
+    from minedag.profiles import extract_record, get_profile
+    from minedag_tests.goldens import html_capture
+
+    record = extract_record(get_profile("ux_pattern_analyzer"), html_capture(body, head=f"<title>Page</title>{head}"))
+    assert (record["page_type"], record["page_type_basis"]) == (expected, basis)
+
+
 @pytest.mark.parametrize(("body", "consent"), [
     ("<div id='cookie-notice' style='display:none'><p>This site uses cookies to measure traffic.</p><button>OK</button></div>", True),
     ("<div class='bandeau_info'>En poursuivant votre navigation, vous acceptez l'utilisation de cookies.</div>", True),
