@@ -7,9 +7,7 @@ stores captures (gzipped JSON). Rewrite them after a change to the capture layer
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from minedag.capture import CaptureOptions, PageCapture
+from minedag.capture.snapshots import read_snapshot, snapshot_path, write_snapshot
 from minedag.profiles import extract_record, get_profile
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "captures"
@@ -38,7 +37,7 @@ GOLDEN_URLS: tuple[str, ...] = (
 
 
 def golden_path(url: str) -> Path:
-    return GOLDEN_DIR / (re.sub(r"[^a-z0-9.]+", "_", url.split("://", 1)[1].lower()).strip("_") + ".json.gz")
+    return snapshot_path(GOLDEN_DIR, url)
 
 
 @cache
@@ -46,10 +45,10 @@ def golden_captures() -> dict[str, PageCapture]:
     """Every golden capture by URL (raises ``FileNotFoundError`` naming ``make goldens`` when one is missing)."""
     found = {}
     for url in GOLDEN_URLS:
-        path = golden_path(url)
-        if not path.exists():
-            raise FileNotFoundError(f"golden capture {path.name} is missing: run `make goldens`")
-        found[url] = PageCapture.from_dict(json.loads(gzip.decompress(path.read_bytes())))
+        capture = read_snapshot(GOLDEN_DIR, url)
+        if capture is None:
+            raise FileNotFoundError(f"golden capture {golden_path(url).name} is missing: run `make goldens`")
+        found[url] = capture
     return found
 
 
@@ -97,7 +96,6 @@ def write_goldens() -> list[Path]:
     """Capture ``GOLDEN_URLS`` from the sample site in a real Chromium and (re)write their files."""
     from minedag.capture import capture_urls
     from minedag.sample_site.server import SiteServer
-    from minedag.store import atomic_write
 
     GOLDEN_DIR.mkdir(exist_ok=True)
     server = SiteServer().start()
@@ -105,12 +103,7 @@ def write_goldens() -> list[Path]:
         captures = capture_urls(GOLDEN_URLS, golden_options(server.host_rules))
     finally:
         server.stop()
-    written = []
-    for cap in captures:
-        path = golden_path(cap.url)
-        atomic_write(path, gzip.compress(cap.to_json(), compresslevel=9, mtime=0))
-        written.append(path)
-    return written
+    return [write_snapshot(GOLDEN_DIR, cap) for cap in captures]
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from minedag.capture import capture_urls
 from minedag.capture.model import PageCapture
 from minedag.defs.page_checks import PageOutcome, log_page_checks, page_check_spec
 from minedag.defs.partitions import BROWSER_POOL, mining_backfill_policy, url_partitions
-from minedag.defs.resources import BrowserResource, StoreResource
+from minedag.defs.resources import CaptureResource, StoreResource
 from minedag.mining import process_tags
 
 CAPTURE_VERSION = "1"
@@ -25,7 +24,7 @@ captured_check = page_check_spec("captured", "page_capture", "The page was captu
     code_version=CAPTURE_VERSION,
     check_specs=[captured_check],
 )
-def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, store: StoreResource
+def page_capture(context: dg.AssetExecutionContext, browser: CaptureResource, store: StoreResource
                  ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One Chromium navigation per URL: response, raw and rendered HTML, DOM snapshot with computed styles,
     accessibility tree, performance metrics and paint timing, layer tree, network and console logs, CSS/JS
@@ -46,8 +45,7 @@ def page_capture(context: dg.AssetExecutionContext, browser: BrowserResource, st
             if pointer is not None and pointer.capture_id != capture_id:
                 kept[cap.url] = pointer.captured_at
 
-    with browser.sample_site() as host_rules:
-        capture_urls(urls, browser.options(host_rules), on_capture=keep, previous=previous)
+    browser.capture(urls, keep, previous)
     failures = [(c.url, c.error_kind, c.error) for c, _ in results if not c.ok]
     for url, kind, error in failures:
         context.log.warning(f"capture failed for {url}: [{kind}] {error}"

@@ -1,16 +1,48 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from minedag.capture import CaptureOptions
+from minedag.capture import CaptureOptions, PageCapture
+from minedag.capture.model import PreviousCapture
 from minedag.capture.politeness import PolitenessRules
 from minedag.settings import join_rules, saved_capture_timeout, saved_network, store_dir
 from minedag.store import Store
 
 
-class BrowserResource(dg.ConfigurableResource):
+class CaptureResource(dg.ConfigurableResource):
+    """Where ``page_capture`` gets its pages: a live browser (``BrowserResource``) or stored captures
+    (``SnapshotResource``, for fast tests of the whole chain and replays)."""
+
+    incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
+                                                         "and keep the earlier capture when the page did not change.")
+
+    def capture(self, urls: Sequence[str], on_capture: Callable[[PageCapture], None],
+                previous: Mapping[str, PreviousCapture]) -> None:
+        """Hand each URL's capture to ``on_capture`` as it lands (a failed page too, with its reason)."""
+        raise NotImplementedError
+
+
+class SnapshotResource(CaptureResource):
+    """Captures kept as files (``minedag.capture.snapshots``: one gzipped JSON per URL) served as if just captured;
+    a URL the folder does not hold fails with that reason. No browser starts."""
+
+    folder: str = Field(description="Folder of kept captures, e.g. minedag_tests/captures.")
+    incremental: bool = False
+
+    def capture(self, urls: Sequence[str], on_capture: Callable[[PageCapture], None],
+                previous: Mapping[str, PreviousCapture]) -> None:
+        from minedag.capture.snapshots import read_snapshot
+
+        for url in urls:
+            kept = read_snapshot(Path(self.folder), url)
+            on_capture(kept or PageCapture(url=url, ok=False, error_kind="not_in_snapshot",
+                                           error=f"no kept capture of {url} in {self.folder}"))
+
+
+class BrowserResource(CaptureResource):
     """Headless Chromium driven by Playwright: launch options, concurrency, timeouts, emulation.
 
     With ``serve_sample_site`` the bundled sample site is served on an ephemeral local port for the
@@ -43,8 +75,13 @@ class BrowserResource(dg.ConfigurableResource):
                                                              "pod for this plus about 700 MB).")
     max_browser_mb: int = Field(default=1024, description="Resident memory of the browser process above which it is "
                                                           "replaced once no capture uses it (killed at twice this).")
-    incremental: bool = Field(default=True, description="Re-mines ask 'changed since?' (ETag/Last-Modified, body hash) "
-                                                         "and keep the earlier capture when the page did not change.")
+
+    def capture(self, urls: Sequence[str], on_capture: Callable[[PageCapture], None],
+                previous: Mapping[str, PreviousCapture]) -> None:
+        from minedag.capture import capture_urls
+
+        with self.sample_site() as host_rules:
+            capture_urls(urls, self.options(host_rules), on_capture=on_capture, previous=previous)
 
     def network(self) -> tuple[tuple[str, ...], str]:
         """This resource's allow-list and host rules plus the deployment's remembered ones (``network.json``)."""
