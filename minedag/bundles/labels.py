@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from minedag.bundles.columns import column_name
 from minedag.errors import MinedagError
-from minedag.evaluation.confidence import JUDGES, Policy, policy_for
+from minedag.evaluation.confidence import JUDGES, Policy, pinned, policy_for
 from minedag.evaluation.targets import target_kind
 from minedag.functionalities import Functionality
 from minedag.profiles import get_profile
@@ -146,28 +146,24 @@ def label_targets(f: Functionality, members: pd.DataFrame, store: Store) -> tupl
     account: dict[str, Any] = {}
     for target in f.targets:
         kind = target_kind(target)
-        source = {"measured": "heuristic"}.get(kind, kind)
-        column = [source] * len(members)
-        policy: Policy | None = policy_for(target) if target in JUDGES else None
+        column = [{"measured": "heuristic"}.get(kind, kind)] * len(members)
+        policy: Policy | None = policy_for(target) if target in JUDGES and kind == "measured" else None
         values = members[target].astype(object).tolist()
-        confidences: list[float | None] = [None] * len(members)
-        if policy is not None and kind == "measured":
+        changed = False
+        if policy is not None:
             for i, (value, basis) in enumerate(zip(values, _bases(store, urls, target), strict=True)):
-                confidences[i] = policy.score(JUDGES[target].bases(_plain(value), basis))
-                if confidences[i] < policy.threshold:
-                    values[i], column[i] = None, "abstained"
+                if not policy.keeps(JUDGES[target].bases(_plain(value), basis)):
+                    values[i], column[i], changed = None, "abstained", True
         for i, url in enumerate(urls):
             if (url, target) in people:
-                values[i], column[i] = _stored(people[url, target]["value"], f, target), "human"
-        members[target] = pd.Series(values, index=members.index, dtype=object)
+                values[i], column[i], changed = _stored(people[url, target]["value"], f, target), "human", True
+        if changed:  # untouched columns keep their dtype
+            members[target] = pd.Series(values, index=members.index, dtype=object)
         sources[column_name(target)] = column
-        row = {s: column.count(s) for s in SOURCES if column.count(s)}
+        account[target] = {s: column.count(s) for s in SOURCES if column.count(s)}
         if policy is not None:
-            from minedag.evaluation.confidence import pinned
-
             cv = pinned()[target]["cross_validated"]
-            row.update(threshold=policy.threshold, cv_precision=cv["precision"], cv_coverage=cv["coverage"])
-        account[target] = row
+            account[target].update(threshold=policy.threshold, cv_precision=cv["precision"], cv_coverage=cv["coverage"])
     members["label_sources"] = [dict(zip(sources, row, strict=True)) for row in zip(*sources.values(), strict=True)] \
         if sources else [{}] * len(members)
     return members, account
