@@ -50,6 +50,7 @@ JUDGES: dict[str, Judge] = {
     "ux_pattern_analyzer.overlays": Judge(classes=("cookie-banner", "modal")),
     "ux_pattern_analyzer.dark_patterns": Judge(classes=("countdown-timer", "pre-checked-box")),
     "workflow_predictor.primary_cta": Judge(),
+    "workflow_predictor.form_purposes": Judge(classes=("login", "search")),
 }
 
 

@@ -24,7 +24,9 @@ LABELLED_PAGES = "readability_pages.json"
 CLASS_LABELS = {("dark_patterns", "countdown-timer"): "has_countdown_timer",
                 ("dark_patterns", "pre-checked-box"): "has_prechecked_optin",
                 ("overlays", "cookie-banner"): "has_cookie_consent",
-                ("overlays", "modal"): "has_modal_overlay"}
+                ("overlays", "modal"): "has_modal_overlay",
+                ("form_purposes", "login"): "has_login_form",
+                ("form_purposes", "search"): "has_search_form"}
 
 
 def labelled_pages(labels: Path) -> list[dict[str, Any]]:
@@ -63,6 +65,7 @@ def eval_labels(labels: Path, corpus: Path,
     ``labels_page_type_accuracy``: share with the labelled page type. Per class of ``dark_patterns`` and
     ``overlays``: ``_specificity`` is the share of pages labelled without it where it does not fire (1 - the
     false-positive rate), ``_recall`` the share of pages labelled with it where it fires (1.0 when no page has it).
+    Login and search forms are classes of ``workflow_predictor.form_purposes``.
     ``labels_primary_cta_accuracy``: share of the pages with a labelled call to action where it is found;
     ``_specificity``: share of the pages without one where none is reported. ``labels_<kind>_links_exact``:
     share with the exact link count. ``labels_quality_separation_auc``: how well the quality score ranks the
@@ -91,7 +94,7 @@ def eval_labels(labels: Path, corpus: Path,
         score("page_type_accuracy", ux_record["page_type"] == entry["page_type"],
               f"labels {page} page_type: {ux_record['page_type']} != {entry['page_type']}")
         for (attribute, name), label in CLASS_LABELS.items():
-            fired = name in (ux_record[attribute] or [])
+            fired = name in ((ux_record if attribute in ux_record else flow_record)[attribute] or [])
             score(f"{name.replace('-', '_')}_{'recall' if entry[label] else 'specificity'}", fired == entry[label],
                   f"labels {page} {attribute}: {name} {'missed' if entry[label] else 'false positive'}")
         cta, want = flow_record["primary_cta"], entry["primary_cta"]
@@ -122,8 +125,9 @@ def judged_parts(entry: dict[str, Any], ux_record: dict[str, Any],
            "workflow_predictor.primary_cta": ((judges["workflow_predictor.primary_cta"].bases(flow_record["primary_cta"])[0],
                                                same_cta(flow_record["primary_cta"], entry["primary_cta"])),)}
     by_class = {name: label for (_, name), label in CLASS_LABELS.items()}
-    for target in ("ux_pattern_analyzer.overlays", "ux_pattern_analyzer.dark_patterns"):
-        found = ux_record[target.split(".")[1]] or []
+    for target in ("ux_pattern_analyzer.overlays", "ux_pattern_analyzer.dark_patterns", "workflow_predictor.form_purposes"):
+        record = ux_record if target.startswith("ux_") else flow_record
+        found = record[target.split(".")[1]] or []
         bases = judges[target].bases(found)
         out[target] = tuple((basis, (c in found) == entry[by_class[c]]) for basis, c in zip(bases, judges[target].classes, strict=True))
     return out

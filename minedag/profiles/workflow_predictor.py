@@ -43,7 +43,8 @@ def extract(page: PageView) -> dict[str, Any]:
         "forms": to_json(forms),
         "form_count": len(forms),
         "field_count": sum(len(f["fields"]) for f in forms),
-        "form_purposes": sorted({f["purpose"] for f in forms if f["purpose"]}),
+        "form_purposes": sorted({f["purpose"] for f in forms if f["purpose"]}
+                                | ({"search"} if doc is not None and _standalone_search(doc) else set())),
         "calls_to_action": to_json(ctas[:20]),
         "primary_cta": primary_cta(page),
         "link_graph": to_json({"page": urlsplit(page.url).path or "/", "internal_targets": nav[:200],
@@ -68,10 +69,47 @@ def _form(page: PageView, form: Any) -> dict[str, Any]:
                        "checked": field.get("checked") is not None if kind in ("checkbox", "radio") else None})
     submit = form.xpath(".//button[not(@type) or @type='submit'] | .//input[@type='submit']")
     text = " ".join([form.get("action") or "", form.get("id") or "", form.get("role") or "", form.text_content()[:400]]).lower()
-    purpose = next((name for name, pattern in _PURPOSES if re.search(pattern, text)), None)
+    purpose = _purpose(form, fields, text)
     return {"action": absolute_url(page.url, form.get("action") or ""), "method": (form.get("method") or "get").lower(),
             "purpose": purpose, "fields": fields, "selector": _selector(form),
             "submit": re.sub(r"\s+", " ", (submit[0].text_content() or submit[0].get("value") or "")).strip() if submit else None}
+
+
+# What a form is for, in several languages: what its fields are first (a password, a search box), then its words.
+_SEARCH_WORDS = re.compile(r"search|suche|recherch|buscar|b[uú]squeda|cerca|ricerca|zoek|szukaj|pesquis|поиск|検索|搜索|검색", re.I)
+_SIGNUP_WORDS = re.compile(r"sign[ -]?up|regist|create (an |your )?account|join (us|now|free)|inscri|konto erstellen|"
+                           r"crear (una )?cuenta|crea(re)? (un )?account|créer (un )?compte", re.I)
+_SEARCH_FIELDS = {"q", "s", "k", "query", "search", "keyword", "keywords", "term", "terms", "searchterm", "search_query", "searchtext"}
+
+
+def _purpose(form: Any, fields: list[dict[str, Any]], text: str) -> str | None:
+    """checkout by its words; signup or login when the form asks for a password (two, or sign-up words: signup); search when it has a
+    search box (type=search, role=search, a field named q/query/search..., or search words in its names); else the
+    first purpose its words name."""
+    names = " ".join(filter(None, [form.get("class"), form.get("id"), form.get("aria-label"), form.get("action"),
+                                   *(f"{f.get('name') or ''} {f.get('label') or ''}" for f in fields),
+                                   *(e.get("placeholder") or "" for e in form.iter("input"))])).lower()
+    if re.search(_PURPOSES[0][1], text):  # a checkout asks for an account's password too
+        return "checkout"
+    passwords = sum(1 for f in fields if f["type"] == "password")
+    if passwords:
+        return "signup" if passwords >= 2 or _SIGNUP_WORDS.search(f"{names} {text}") else "login"
+    typed = [f for f in fields if f["type"] not in ("checkbox", "radio")]
+    if any(f["type"] == "search" for f in fields) or form.get("role") == "search" or (
+            0 < len(typed) <= 3 and (any((f["name"] or "").lower() in _SEARCH_FIELDS for f in typed) or _SEARCH_WORDS.search(names))):
+        return "search"
+    return next((name for name, pattern in _PURPOSES if re.search(pattern, text)), None)
+
+
+def _standalone_search(doc: Any) -> bool:
+    """A site-search box outside any form (a script sends it): type=search, role=searchbox, or a text box named or
+    labelled for searching."""
+    for field in doc.xpath("//input[not(ancestor::form)]"):
+        kind = (field.get("type") or "text").lower()
+        hints = " ".join(field.get(a) or "" for a in ("name", "id", "class", "placeholder", "aria-label"))
+        if kind == "search" or field.get("role") == "searchbox" or (kind == "text" and _SEARCH_WORDS.search(hints)):
+            return True
+    return False
 
 
 def _label(page: PageView, field: Any) -> str:
@@ -251,7 +289,7 @@ def _sequences(forms: list[dict[str, Any]], ctas: list[dict[str, Any]]) -> list[
 
 PROFILE = MiningProfile(
     name="workflow_predictor",
-    version="4",
+    version="5",
     description="What a user can do on the page: forms and their fields, calls to action, links onward and candidate action sequences.",
     reads=("rendered_html", "dom_snapshot", "raw_html"),
     extract=extract,

@@ -40,3 +40,26 @@ _ARTICLE = "<p>" + "A long read about the ways teams ship software, with example
 ])
 def test_the_primary_cta_of_an_article_is_a_conversion_in_or_right_after_it(body, cta):
     assert html_record("workflow_predictor", body)["primary_cta"] == cta
+
+
+@pytest.mark.parametrize(("body", "purposes"), [
+    # What the fields are decides first: one password is a login, two (or sign-up words) a sign-up.
+    ("<form action='/session'><input name='user'><input type='password' name='pw'><button>Go</button></form>", ["login"]),
+    ("<form><input type='email' name='email'><input type='password' name='pw'><input type='password' name='pw2'>"
+     "<button>Continue</button></form>", ["signup"]),
+    ("<form class='login'><label>E-Mail <input name='mail'></label><input type='password' name='p'>"
+     "<button>Konto erstellen</button></form>", ["signup"]),
+    ("<form id='connexion'><input name='identifiant'><input type='password' name='mdp'><button>Se connecter</button></form>",
+     ["login"]),
+    # A search box by its type, its field name, or its names in another language; also outside any form.
+    ("<form action='/'><input name='s'><button>Go</button></form>", ["search"]),
+    ("<form class='suche'><input type='text' name='begriff' placeholder='Suchen...'></form>", ["search"]),
+    ("<div class='header'><input type='search' aria-label='Site search'></div>", ["search"]),
+    # A newsletter box is not a search box, and a comment form with a password-less name field is a comment form.
+    ("<form><input type='email' name='email' placeholder='Your e-mail'><button>Subscribe to our newsletter</button></form>",
+     ["newsletter"]),
+    ("<form id='commentform'><input name='author'><textarea name='comment'></textarea><button>Post comment</button></form>",
+     ["comment"]),
+])
+def test_form_purposes_come_from_the_fields_first_then_the_words_in_any_language(body, purposes):
+    assert html_record("workflow_predictor", body)["form_purposes"] == purposes
